@@ -1,0 +1,83 @@
+"""Typed examples, one per task format, shared by stage-1 sources and targets.
+
+A reader turns files into these; featurising (tokenisation) and hashing for the
+leakage guard both work from them, so every format declares its text fields once
+in ``texts()``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Format(str, Enum):
+    """How an example is fed to the encoder and which head scores it."""
+
+    CLASSIFICATION = "classification"  # one text or a text pair -> one label
+    MULTIPLE_CHOICE = "multiple_choice"  # context + N choices -> index of the right one
+    EXTRACTIVE_QA = "extractive_qa"  # question + context -> answer span (characters)
+    TAGGING = "tagging"  # tokens -> one tag per token
+    RETRIEVAL = "retrieval"  # sentence -> nearest English sentence by mean-pooled embedding
+
+
+@dataclass(frozen=True)
+class PairExample:
+    text_a: str
+    text_b: str | None
+    label: int
+
+    def texts(self) -> tuple[str, ...]:
+        return (self.text_a,) if self.text_b is None else (self.text_a, self.text_b)
+
+
+@dataclass(frozen=True)
+class ChoiceExample:
+    context: str
+    choices: tuple[str, ...]
+    label: int
+
+    def texts(self) -> tuple[str, ...]:
+        return (self.context, *self.choices)
+
+
+@dataclass(frozen=True)
+class SpanExample:
+    """SQuAD-style: ``answers`` are (text, char_start) pairs; training uses the first."""
+
+    qid: str
+    question: str
+    context: str
+    answers: tuple[tuple[str, int], ...]
+
+    def texts(self) -> tuple[str, ...]:
+        return (self.question, self.context)
+
+
+@dataclass(frozen=True)
+class TagExample:
+    tokens: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def texts(self) -> tuple[str, ...]:
+        return (" ".join(self.tokens),)
+
+
+@dataclass(frozen=True)
+class BitextExample:
+    """A sentence and its English translation (Tatoeba retrieval)."""
+
+    source: str
+    english: str
+
+    def texts(self) -> tuple[str, ...]:
+        return (self.source, self.english)
+
+
+Example = PairExample | ChoiceExample | SpanExample | TagExample | BitextExample
+
+FORMAT_OF_EXAMPLE = {
+    PairExample: Format.CLASSIFICATION,
+    ChoiceExample: Format.MULTIPLE_CHOICE,
+    SpanExample: Format.EXTRACTIVE_QA,
+    TagExample: Format.TAGGING,
+}

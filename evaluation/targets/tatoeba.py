@@ -1,0 +1,53 @@
+"""Tatoeba: bitext retrieval xx -> eng with mean-pooled encoder states; accuracy.
+
+No stage 2 (as in XTREME-R): the stage-1 encoder embeds both sides and each
+sentence's nearest English sentence by cosine similarity is its prediction. The
+spec may name a language by the data's ISO 639-3 code (``deu``) or by ISO 639-1
+(``de``); metrics are keyed by the data's code.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaluation.examples import BitextExample, Format
+from evaluation.metrics import retrieval_accuracy
+from evaluation.readers import require_file
+from evaluation.errors import XmixError
+from evaluation.targets.registry import Target, register_target
+
+ISO_639_1_TO_DATA = {
+    "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa",
+    "et": "est", "eu": "eus", "fa": "pes", "fi": "fin", "fr": "fra", "he": "heb", "hi": "hin",
+    "hu": "hun", "id": "ind", "it": "ita", "ja": "jpn", "jv": "jav", "ka": "kat", "kk": "kaz",
+    "ko": "kor", "ml": "mal", "mr": "mar", "nl": "nld", "pt": "por", "ru": "rus", "sw": "swh",
+    "ta": "tam", "te": "tel", "th": "tha", "tl": "tgl", "tr": "tur", "ur": "urd", "vi": "vie",
+    "zh": "cmn",
+}
+
+
+def read_tatoeba(root: Path, language: str, split: str) -> list[BitextExample]:
+    source_path = require_file(root / f"tatoeba/tatoeba.{language}-eng.{language}")
+    english_path = require_file(root / f"tatoeba/tatoeba.{language}-eng.eng")
+    sources = source_path.read_text(encoding="utf-8").splitlines()
+    english = english_path.read_text(encoding="utf-8").splitlines()
+    if len(sources) != len(english):
+        raise XmixError(f"{source_path} has {len(sources)} lines but {english_path} has {len(english)}")
+    return [BitextExample(s, e) for s, e in zip(sources, english)]
+
+
+def score_tatoeba(examples, predicted_index) -> dict[str, float]:
+    # Example i's translation is English line i of the same (capped) set.
+    return {"accuracy": retrieval_accuracy(list(predicted_index), list(range(len(examples))))}
+
+
+TATOEBA = register_target(Target(
+    name="tatoeba",
+    format=Format.RETRIEVAL,
+    file_patterns=("tatoeba/tatoeba.{lang}-eng.{lang}", "tatoeba/tatoeba.{lang}-eng.eng"),
+    read=read_tatoeba,
+    score=score_tatoeba,
+    splits=("test",),
+    default_split="test",
+    language_aliases=ISO_639_1_TO_DATA,
+    description="bitext retrieval xx->eng; accuracy",
+))

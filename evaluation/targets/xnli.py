@@ -1,0 +1,62 @@
+"""XNLI: sentence-pair classification, accuracy per language.
+
+Stage 2 trains on MNLI English train. Offline we have a 4,000-example random
+sample of MNLI train (../shared/data/mnli), not the 393k official set.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaluation.errors import XmixError
+from evaluation.examples import Format, PairExample
+from evaluation.metrics import accuracy
+from evaluation.readers import read_json, read_tsv
+from evaluation.targets.registry import Stage2Data, Target, register_target
+
+NLI_LABELS = ("entailment", "neutral", "contradiction")
+LABEL_ID = {name: index for index, name in enumerate(NLI_LABELS)}
+
+
+def _label(path: Path, line: int, name: str) -> int:
+    try:
+        return LABEL_ID[name.strip()]
+    except KeyError:
+        raise XmixError(f"{path}:{line}: unknown NLI label {name!r} (allowed: {', '.join(NLI_LABELS)})") from None
+
+
+def read_xnli(root: Path, language: str, split: str) -> list[PairExample]:
+    path = root / f"xnli/{split}-{language}.tsv"
+    return [PairExample(a, b, _label(path, line, label)) for line, (a, b, label) in read_tsv(path, 3)]
+
+
+def read_mnli_train(root: Path) -> list[PairExample]:
+    """The source repo's JSON object {"0": {text_a, text_b, label}, ...}."""
+    path = root / "mnli/train.first4000.json"
+    records = read_json(path)
+    if not isinstance(records, dict):
+        raise XmixError(f"{path}: expected a JSON object of examples")
+    return [PairExample(r["text_a"], r["text_b"], _label(path, int(key) + 1, r["label"]))
+            for key, r in records.items()]
+
+
+def score_xnli(examples, predicted_labels) -> dict[str, float]:
+    return {"accuracy": accuracy([e.label for e in examples], predicted_labels)}
+
+
+XNLI = register_target(Target(
+    name="xnli",
+    format=Format.CLASSIFICATION,
+    file_patterns=("xnli/{split}-{lang}.tsv",),
+    read=read_xnli,
+    score=score_xnli,
+    splits=("dev", "test"),
+    default_split="dev",
+    labels=NLI_LABELS,
+    stage2=Stage2Data(
+        description="MNLI English train, 4,000-example random sample (official: all 393k)",
+        files=("mnli/train.first4000.json",),
+        read=read_mnli_train,
+        lineage="mnli/train",
+    ),
+    description="cross-lingual NLI; accuracy",
+))

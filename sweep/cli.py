@@ -1,0 +1,164 @@
+"""``xmix``: the command line. Exit 0 ok, 1 the work failed, 2 bad input (no traceback)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import click
+import typer
+
+from evaluation.errors import XmixError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Search mixtures of English and non-English intermediate tasks on XTREME-R.")
+sweep_app = typer.Typer(no_args_is_help=True, help="Run sweeps.")
+app.add_typer(sweep_app, name="sweep")
+
+SetOption = typer.Option(None, "--set", help="Override a spec field: --set search.trials=4 (repeatable).")
+
+
+class WorkFailed(Exception):
+    """The work itself failed (a trial crashed): exit 1."""
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1") if not os.environ.get("XMIX_ALLOW_HUB") else None
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "1")
+
+
+@app.command()
+def validate(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
+    """Check a spec and that every file it needs exists."""
+    from sweep.spec import load_spec
+    from sweep.validate import build_plan
+
+    loaded = load_spec(spec, set_ or [])
+    plan = build_plan(loaded)
+    targets = ", ".join(f"{t.name}({len(t.languages)} languages, {t.split})" for t in plan.targets)
+    typer.echo(f"{spec}: ok: {len(loaded.intermediate.sources)} sources, targets {targets}, "
+               f"tracking {loaded.tracking_uri()}")
+
+
+@sweep_app.command("run")
+def sweep_run(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
+    """Run a sweep to the end and print where to look."""
+    from sweep.driver import run_sweep
+    from sweep.spec import load_spec
+
+    loaded = load_spec(spec, set_ or [])
+    summary = run_sweep(loaded)
+    _print_summary(loaded, summary)
+    if summary["failed"]:
+        raise WorkFailed(f"{summary['failed']} trial(s) failed; see their errors above and the "
+                         "xmix.error tag of their MLflow runs")
+
+
+def _print_summary(spec, summary: dict) -> None:
+    metric = spec.search.metric
+    typer.echo(f"\nsweep {spec.name}: {len(summary['runs'])} trials finished, {summary['failed']} failed")
+    typer.echo(f"{'trial':<28} {'baseline':<18} {metric:>16}")
+    for run in summary["runs"]:
+        typer.echo(f"{run.info.run_name:<28} {run.data.tags.get('xmix.baseline', ''):<18} "
+                   f"{run.data.metrics.get(metric, float('nan')):>16.2f}")
+    best = summary["best_run"]
+    mixture = {k[4:]: float(v) for k, v in best.data.params.items() if k.startswith("mix/")}
+    typer.echo(f"\nbest: {best.info.run_name} ({best.data.tags.get('xmix.baseline')}) "
+               f"{metric} = {summary['best_score']:.2f}")
+    typer.echo("best mixture: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(mixture.items(), key=lambda i: -i[1])
+                                            if v > 0))
+    uri = summary["tracking_uri"]
+    typer.echo(f"\ninspect:  mlflow ui --backend-store-uri {uri}   (then open http://127.0.0.1:5000)")
+    typer.echo(f"export:   xmix export {spec.name} --out best.yaml   then   xmix train best.yaml --out best-run")
+
+
+@app.command()
+def train(spec: Path, out: Path = typer.Option(Path("xmix-train"), help="Folder for scores.json."),
+          set_: Optional[List[str]] = SetOption) -> None:
+    """Train and evaluate one fixed mixture (intermediate.mixture) and write OUT/scores.json."""
+    from sweep.driver import ensure_ray, storage_root
+    from sweep.spec import load_spec
+    from sweep.validate import build_plan
+    from training.data import check_plan_leakage
+    from training.trainer import fit_plan
+    from evaluation.scores import objective
+
+    loaded = load_spec(spec, set_ or [])
+    if loaded.intermediate.mixture is None:
+        raise XmixError(f"{spec}: intermediate.mixture: xmix train needs a fixed mixture {{source: weight}} "
+                        "(xmix export writes one; xmix sweep run searches it)")
+    plan = build_plan(loaded)
+    used = [s for s, w in plan.mixture.items() if w > 0]
+    leakage = check_plan_leakage(used, plan)
+    typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
+               "evaluated examples, no overlap")
+    ensure_ray(1)
+    scores, outcome, _ = fit_plan(plan, workers=loaded.resources.workers_per_trial,
+                                  cpus_per_worker=loaded.resources.cpus_per_worker,
+                                  gpus_per_worker=loaded.resources.gpus_per_worker,
+                                  run_name=f"{loaded.name}-train", storage_path=storage_root(loaded))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False), encoding="utf-8")
+    score = objective(scores, [t.name for t in plan.targets])
+    tasks = ", ".join(f"{name} {task['score']:.2f}" for name, task in scores["tasks"].items())
+    typer.echo(f"{loaded.name}: xtreme_r/score {score:.2f} ({tasks}) in {outcome['timing']['total_s']:.0f} s")
+    typer.echo(f"wrote {out / 'scores.json'}")
+
+
+@app.command()
+def export(sweep: str, out: Path = typer.Option(..., help="Where to write the fixed-mixture spec."),
+           tracking_uri: Optional[str] = typer.Option(None, help="Default: $MLFLOW_TRACKING_URI, else "
+                                                      "sqlite:///mlflow.db"),
+           experiment: str = typer.Option("xmix", help="MLflow experiment of the sweep.")) -> None:
+    """Write the best trial of SWEEP as a spec that `xmix train` re-runs."""
+    from sweep.export import export_best
+
+    uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+    raw = export_best(sweep, out, uri, experiment)
+    provenance = raw["provenance"]
+    typer.echo(f"wrote {out}: trial {provenance['trial_id']} (run {provenance['mlflow_run_id']}), "
+               f"{provenance['metric']} = {provenance['score']:.2f}")
+
+
+@app.command()
+def sources() -> None:
+    """List the known stage-1 sources."""
+    import training.sources  # noqa: F401
+    from training.sources import SOURCES
+
+    for name, source in SOURCES.items():
+        typer.echo(f"{name:<16} {source.language:<4} {source.format.value:<16} {source.description}")
+
+
+@app.command()
+def targets(data_root: Optional[Path] = typer.Option(None, help="Default: $XMIX_DATA, else ../shared/data")) -> None:
+    """List the known targets with the languages available in the data root."""
+    from evaluation.targets import TARGETS
+    from sweep.spec import DataSpec
+
+    root = DataSpec(root=str(data_root) if data_root else None).resolved_root()
+    for name, target in TARGETS.items():
+        for split in target.splits:
+            languages = target.available_languages(root, split)
+            typer.echo(f"{name:<8} {split:<5} {target.format.value:<15} {' '.join(languages)}")
+
+
+def main() -> None:
+    _quiet_libraries()
+    try:
+        code = app(prog_name="xmix", standalone_mode=False)
+    except XmixError as error:
+        typer.echo(f"xmix: error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.UsageError as error:
+        error.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except WorkFailed as error:
+        typer.echo(f"xmix: failed: {error}", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

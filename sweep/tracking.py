@@ -1,0 +1,140 @@
+"""The MLflow layout of ARCHITECTURE.md, through MLflow's client API only.
+
+Parent run per sweep, one nested child run per trial (tag ``mlflow.parentRunId``).
+We create the runs ourselves instead of using Tune's or Optuna's MLflow callbacks:
+those came out flat (ray#19978), clash on params across concurrent trials
+(ray#30649) or lose the parent (optuna#5148).
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Mapping
+
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+
+from evaluation.errors import XmixError
+
+KIND, SWEEP, TRIAL_ID, BASELINE, STATUS = "xmix.kind", "xmix.sweep", "xmix.trial_id", "xmix.baseline", "xmix.status"
+METRICS_PER_BATCH, PARAMS_PER_BATCH = 1000, 100  # MLflow's log_batch limits
+
+
+def absolute_tracking_uri(uri: str) -> str:
+    """Trials run in other working directories: make a relative SQLite path absolute."""
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
+        return prefix + str(Path(uri[len(prefix):]).resolve())
+    return uri
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def client_for(uri: str) -> MlflowClient:
+    return MlflowClient(tracking_uri=absolute_tracking_uri(uri))
+
+
+def experiment_id(client: MlflowClient, name: str) -> str:
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = None
+    if client.tracking_uri.startswith("sqlite:"):
+        # Keep artifacts beside the database, not in whatever directory a trial runs in.
+        database = Path(client.tracking_uri[len("sqlite:///"):])
+        location = (database.parent / "mlartifacts").resolve().as_uri()
+    return client.create_experiment(name, artifact_location=location)
+
+
+def _flatten(prefix: str, value, out: dict[str, str]) -> None:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), inner, out)
+    else:
+        out[prefix] = str(value)
+
+
+def log_batch(client: MlflowClient, run_id: str, metrics: Mapping[str, float] = {},
+              params: Mapping[str, str] = {}, tags: Mapping[str, str] = {}, step: int = 0) -> None:
+    """MLflow caps one log_batch at 1000 metrics and 100 params/tags: send chunks."""
+    import time
+    now = int(time.time() * 1000)
+    metric_list = [Metric(k, float(v), now, step) for k, v in metrics.items() if v is not None]
+    param_list = [Param(k, str(v)[:6000]) for k, v in params.items()]
+    tag_list = [RunTag(k, str(v)) for k, v in tags.items()]
+    for begin in range(0, len(metric_list), METRICS_PER_BATCH):
+        client.log_batch(run_id, metrics=metric_list[begin: begin + METRICS_PER_BATCH])
+    for begin in range(0, len(param_list), PARAMS_PER_BATCH):
+        client.log_batch(run_id, params=param_list[begin: begin + PARAMS_PER_BATCH])
+    for begin in range(0, len(tag_list), PARAMS_PER_BATCH):
+        client.log_batch(run_id, tags=tag_list[begin: begin + PARAMS_PER_BATCH])
+
+
+def start_sweep_run(client: MlflowClient, experiment: str, sweep: str, spec_dump: dict, spec_yaml: str,
+                    spec_sha256: str) -> str:
+    run = client.create_run(experiment_id(client, experiment), run_name=sweep,
+                            tags={KIND: "sweep", SWEEP: sweep, "xmix.git_commit": git_commit(),
+                                  "xmix.spec_sha256": spec_sha256})
+    params: dict[str, str] = {}
+    for section in ("search", "model", "resources"):
+        _flatten(section, spec_dump[section], params)
+    log_batch(client, run.info.run_id, params=params)
+    client.log_text(run.info.run_id, spec_yaml, "spec.yaml")
+    return run.info.run_id
+
+
+def start_trial_run(client: MlflowClient, parent_run_id: str, sweep: str, trial_name: str, trial_id: str,
+                    baseline: str, mixture: Mapping[str, float], english_share: float,
+                    hyper_parameters: Mapping[str, object], objective_tasks: list[str]) -> str:
+    parent = client.get_run(parent_run_id)
+    run = client.create_run(parent.info.experiment_id, run_name=trial_name,
+                            tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", SWEEP: sweep,
+                                  TRIAL_ID: trial_id, BASELINE: baseline, STATUS: "running",
+                                  "xmix.objective_tasks": ",".join(objective_tasks)})
+    params = {f"mix/{source}": repr(weight) for source, weight in sorted(mixture.items())}
+    params["english_share"] = repr(english_share)
+    params.update({k: str(v) for k, v in hyper_parameters.items()})
+    log_batch(client, run.info.run_id, params=params)
+    return run.info.run_id
+
+
+def finish_trial_run(client: MlflowClient, run_id: str, metrics: Mapping[str, float],
+                     history: list[tuple[int, float]], scores: dict, spec_yaml: str) -> None:
+    log_batch(client, run_id, metrics=metrics)
+    for step, loss in history:
+        client.log_metric(run_id, "train/loss", loss, step=step)
+    client.log_dict(run_id, scores, "scores.json")
+    client.log_text(run_id, spec_yaml, "spec.yaml")
+    client.set_tag(run_id, STATUS, "finished")
+    client.set_terminated(run_id, "FINISHED")
+
+
+def fail_run(client: MlflowClient, run_id: str, reason: str) -> None:
+    client.set_tag(run_id, STATUS, "failed")
+    client.set_tag(run_id, "xmix.error", reason[-4000:])
+    client.set_terminated(run_id, "FAILED")
+
+
+def find_sweep_run(client: MlflowClient, experiment: str, sweep: str):
+    found = client.get_experiment_by_name(experiment)
+    runs = [] if found is None else client.search_runs(
+        [found.experiment_id], f"tags.`{KIND}` = 'sweep' and tags.`{SWEEP}` = '{sweep}'",
+        order_by=["attributes.start_time DESC"], max_results=1)
+    if not runs:
+        raise XmixError(f"no sweep named {sweep!r} in MLflow experiment {experiment!r} at {client.tracking_uri}")
+    return runs[0]
+
+
+def trial_runs(client: MlflowClient, parent_run_id: str, metric: str, finished_only: bool = True):
+    parent = client.get_run(parent_run_id)
+    query = f"tags.`mlflow.parentRunId` = '{parent_run_id}'"
+    if finished_only:
+        query += f" and tags.`{STATUS}` = 'finished'"
+    return client.search_runs([parent.info.experiment_id], query,
+                              order_by=[f"metrics.`{metric}` DESC"], max_results=10000)

@@ -1,0 +1,96 @@
+"""Natural language inference sources: MNLI, SNLI, ANLI (English), KorNLI, OCNLI.
+
+All of them share ``NLI_LABELS`` in one order (XNLI's), so ids mean the same thing in
+every NLI head and in the XNLI target without remapping.
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from evaluation.examples import Format, PairExample
+from evaluation.readers import read_jsonl, read_tsv
+from training.sources.records import as_object, label_id, read_files, read_keyed_pairs, text_field
+from training.sources.registry import Source, register_source
+
+NLI_LABELS = ("entailment", "neutral", "contradiction")
+NLI_LABEL_IDS = {name: index for index, name in enumerate(NLI_LABELS)}
+# ANLI writes its labels as single letters.
+ANLI_LABEL_IDS = {"e": 0, "n": 1, "c": 2}
+# OCNLI marks pairs without a majority label with "-"; standard practice drops them.
+OCNLI_NO_GOLD = "-"
+
+
+def read_anli(path: Path) -> list[PairExample]:
+    examples = []
+    for line, record in read_jsonl(path):
+        where = f"{path}:{line}"
+        examples.append(
+            PairExample(
+                text_field(record, "premise", where),
+                text_field(record, "hypothesis", where),
+                label_id(as_object(record, where).get("label"), ANLI_LABEL_IDS, where),
+            )
+        )
+    return examples
+
+
+def read_kornli(path: Path) -> list[PairExample]:
+    """KorNLI TSV with header: sentence1, sentence2, gold_label."""
+    return [
+        PairExample(premise, hypothesis, label_id(label, NLI_LABEL_IDS, f"{path}:{line}"))
+        for line, (premise, hypothesis, label) in read_tsv(path, columns=3, header=True)
+    ]
+
+
+def read_ocnli(path: Path) -> list[PairExample]:
+    examples = []
+    for line, record in read_jsonl(path):
+        where = f"{path}:{line}"
+        label = as_object(record, where).get("label")
+        if label == OCNLI_NO_GOLD:
+            continue
+        examples.append(
+            PairExample(
+                text_field(record, "sentence1", where),
+                text_field(record, "sentence2", where),
+                label_id(label, NLI_LABEL_IDS, where),
+            )
+        )
+    return examples
+
+
+def read_keyed_nli(path: Path) -> list[PairExample]:
+    return read_keyed_pairs(path, NLI_LABEL_IDS)
+
+
+# name -> (language, files, per-file reader, lineage of the original text, hub id, description)
+NLI_SOURCES = {
+    "mnli": ("en", ("mnli/train.first4000.json",), read_keyed_nli, "mnli/train", "nyu-mll/glue",
+             "MultiNLI train: first 4000 of a 9k random sample (multi-genre English NLI)"),
+    "snli": ("en", ("snli/train.first4000.json",), read_keyed_nli, "snli/train", "stanfordnlp/snli",
+             "SNLI train: first 4000 of a 9k random sample (image-caption NLI)"),
+    "anli": ("en", ("anli/dev-R1.jsonl", "anli/dev-R2.jsonl", "anli/dev-R3.jsonl"), read_anli,
+             "anli/dev", "facebook/anli",
+             "Adversarial NLI rounds 1-3 dev sets (ANLI train is not available here)"),
+    # KorNLI's test file translates XNLI test row by row: same lineage as XNLI test.
+    "kornli.ko": ("ko", ("kornli/xnli.test.ko.tsv",), read_kornli, "xnli/test", "kakaobrain/kor_nli",
+                  "KorNLI: Korean translation of the XNLI test set"),
+    "ocnli.zh": ("zh", ("ocnli/train.3k.jsonl",), read_ocnli, "ocnli/train", "clue/clue",
+                 "OCNLI 3k low-resource train split (native Chinese NLI), unlabelled pairs dropped"),
+}
+
+for _name, (_language, _files, _read_one, _lineage, _hub, _description) in NLI_SOURCES.items():
+    register_source(
+        Source(
+            name=_name,
+            language=_language,
+            format=Format.CLASSIFICATION,
+            files=_files,
+            read=partial(read_files, files=_files, read_one=_read_one),
+            lineage=_lineage,
+            labels=NLI_LABELS,
+            description=_description,
+            hub_dataset=_hub,
+        )
+    )

@@ -1,0 +1,58 @@
+"""Paraphrase identification sources: QQP (English) and PAWS-X dev (7 languages).
+
+QQP's "duplicate question" is treated as paraphrase, so both share
+``PARAPHRASE_LABELS``; the raw files write 0/1 and the table maps them.
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from evaluation.examples import Format, PairExample
+from evaluation.readers import read_tsv
+from training.sources.records import label_id, read_files, read_keyed_pairs
+from training.sources.registry import Source, register_source
+
+PARAPHRASE_LABELS = ("not_paraphrase", "paraphrase")
+RAW_BINARY_LABEL_IDS = {"0": 0, "1": 1}
+
+# PAWS-X dev exists for these languages; all are human translations of PAWS dev (en).
+PAWSX_LANGUAGES = ("en", "de", "es", "fr", "ja", "ko", "zh")
+
+
+def read_qqp(path: Path) -> list[PairExample]:
+    return read_keyed_pairs(path, RAW_BINARY_LABEL_IDS)
+
+
+def read_pawsx(path: Path) -> list[PairExample]:
+    """XTREME-format PAWS-X: sentence1<TAB>sentence2<TAB>label, no header."""
+    return [
+        PairExample(first, second, label_id(label, RAW_BINARY_LABEL_IDS, f"{path}:{line}"))
+        for line, (first, second, label) in read_tsv(path, columns=3)
+    ]
+
+
+def _register(name: str, language: str, file: str, read_one, lineage: str, hub: str, description: str) -> None:
+    register_source(
+        Source(
+            name=name,
+            language=language,
+            format=Format.CLASSIFICATION,
+            files=(file,),
+            read=partial(read_files, files=(file,), read_one=read_one),
+            lineage=lineage,
+            labels=PARAPHRASE_LABELS,
+            description=description,
+            hub_dataset=hub,
+        )
+    )
+
+
+_register("qqp", "en", "qqp/train.first4000.json", read_qqp, "qqp/train", "nyu-mll/glue",
+          "Quora Question Pairs train: first 4000 of a 9k random sample (duplicate = paraphrase)")
+
+for _language in PAWSX_LANGUAGES:
+    # Every language is a translation of the same English dev pairs: one lineage.
+    _register(f"pawsx.{_language}", _language, f"pawsx/dev-{_language}.tsv", read_pawsx, "pawsx/dev",
+              "google-research-datasets/paws-x",
+              f"PAWS-X dev ({_language}), 2000 adversarial paraphrase pairs")

@@ -1,0 +1,98 @@
+"""Extractive QA sources: SQuAD v2.0/v1.1 train, TyDiQA-GoldP train, MLQA dev (train half).
+
+All files are SQuAD JSON, read by ``evaluation.readers.read_squad`` (unanswerable
+questions dropped). MLQA dev is shared with the MLQA target, so its sources keep only
+the question ids that ``evaluation.splits.mlqa_halves`` puts in the train half.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from evaluation.errors import XmixError
+from evaluation.examples import Format, SpanExample
+from evaluation.readers import read_squad
+from evaluation.splits import MLQA_FILES, TRAIN_HALF, mlqa_file, mlqa_halves
+from training.sources.records import read_files
+from training.sources.registry import Source, register_source
+
+TYDIQA_LANGUAGES = ("en", "ko", "sw")  # the only GoldP train files available
+MLQA_SOURCE_LANGUAGES = ("en", "ar", "de", "es", "hi", "vi", "zh")
+
+
+def read_squad_checked(path: Path) -> list[SpanExample]:
+    """``read_squad`` with a structural error turned into an ``XmixError`` naming the file.
+
+    SQuAD files are one JSON document, so there is no line to point at; the message
+    names the missing field instead.
+    """
+    try:
+        return read_squad(path)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise XmixError(f"{path}: malformed SQuAD JSON ({type(error).__name__}: {error})") from None
+
+
+def read_tydiqa(path: Path) -> list[SpanExample]:
+    """XTREME's per-language TyDiQA-GoldP files number questions within each article
+    ("0", "1", ...), so ids repeat (89 distinct ids for 3696 English questions).
+    Anything keyed by qid (features, predictions) needs them unique: they become the
+    question's position in the file, with the original id kept as a suffix."""
+    return [
+        replace(example, qid=f"{position}/{example.qid}")
+        for position, example in enumerate(read_squad_checked(path))
+    ]
+
+
+def read_mlqa_train_half(data_root: Path, language: str) -> list[SpanExample]:
+    # The split depends on every MLQA file (paragraph grouping), hence data_root, not one path.
+    try:
+        halves = mlqa_halves(Path(data_root))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise XmixError(f"{data_root / 'mlqa'}: malformed MLQA JSON ({type(error).__name__}: {error})") from None
+    examples = read_squad_checked(Path(data_root) / mlqa_file(language))
+    return [example for example in examples if halves[example.qid] == TRAIN_HALF]
+
+
+def _register(name: str, language: str, files: tuple[str, ...], read, lineage: str,
+              hub: str, description: str, part: str | None = None) -> None:
+    register_source(
+        Source(
+            name=name,
+            language=language,
+            format=Format.EXTRACTIVE_QA,
+            files=files,
+            read=read,
+            lineage=lineage,
+            part=part,
+            description=description,
+            hub_dataset=hub,
+        )
+    )
+
+
+SQUAD2_FILES = ("squad_v2/train-v2.0.first7articles.json",)
+SQUAD_FILES = ("squad_v1.1/train-v1.1-style.from-v2.0-answerable.first8articles.json",)
+
+# Both SQuAD files are cut from SQuAD *train* (XQuAD/LAReQA translate SQuAD v1.1 dev).
+_register("squad2", "en", SQUAD2_FILES, partial(read_files, files=SQUAD2_FILES, read_one=read_squad_checked),
+          "squad/train", "rajpurkar/squad_v2",
+          "SQuAD 2.0 train, first 7 articles, answerable questions only (3077)")
+_register("squad", "en", SQUAD_FILES, partial(read_files, files=SQUAD_FILES, read_one=read_squad_checked),
+          "squad/train", "rajpurkar/squad",
+          "SQuAD 1.1-style train, first 8 articles (derived from the 2.0 file; overlaps squad2)")
+
+for _language in TYDIQA_LANGUAGES:
+    _files = (f"tydiqa/tydiqa.goldp.{_language}.train.json",)
+    _register(f"tydiqa.{_language}", _language, _files,
+              partial(read_files, files=_files, read_one=read_tydiqa),
+              "tydiqa/train", "google-research-datasets/tydiqa",
+              f"TyDiQA-GoldP train ({_language}), native questions with gold passages")
+
+for _language in MLQA_SOURCE_LANGUAGES:
+    # files lists every MLQA file: the half of a question depends on all of them.
+    _files = (mlqa_file(_language),) + tuple(f for f in MLQA_FILES if f != mlqa_file(_language))
+    _register(f"mlqa.{_language}", _language, _files, partial(read_mlqa_train_half, language=_language),
+              "mlqa/dev", "facebook/mlqa",
+              f"MLQA dev ({_language}), train half of the question ids (the eval half is for the MLQA target)",
+              part=TRAIN_HALF)

@@ -1,0 +1,43 @@
+"""Stage-1 sources: name -> how to read it, its language, format and lineage.
+
+A source is data we may *train* on before the target fine-tuning. Every source
+module calls ``register_source`` at import time; ``training.sources`` imports all
+of them, so ``SOURCES`` is complete after ``import training.sources``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from evaluation.examples import Example, Format
+from evaluation.registry import Registry
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str  # "mnli", "pawsx.de": what a spec's intermediate.sources lists
+    language: str  # ISO 639-1; "en" puts the source in the English group
+    format: Format
+    files: tuple[str, ...]  # relative to the data root; validate checks they exist
+    read: Callable[[Path], Sequence[Example]]  # data root -> examples, in file order
+    # Where the text comes from. A file and its translations share one lineage
+    # (KorNLI and XNLI test are both "xnli/test"), so the leakage guard can tell
+    # that training on one and evaluating on the other is the same data.
+    lineage: str
+    # For a file split between training and evaluation (MLQA dev), which half.
+    part: str | None = None
+    labels: tuple[str, ...] = ()  # classification / tagging label names, in id order
+    description: str = ""
+    hub_dataset: str | None = None  # a Hugging Face dataset id, for machines with the hub
+
+    @property
+    def is_english(self) -> bool:
+        return self.language == "en"
+
+
+SOURCES: Registry[Source] = Registry("source")
+
+
+def register_source(source: Source) -> Source:
+    return SOURCES.register(source.name, source)
