@@ -1,0 +1,37 @@
+# xmix: `make demo` runs a real sweep; `make test` runs the test suite.
+# Both create .venv when it is missing and install into it.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+XMIX := $(VENV)/bin/xmix
+STAMP := $(VENV)/.installed
+# CPU machines: torch==2.13.0 is the CPU build on local disk; any other torch
+# requirement pulls a multi-GB CUDA build. On a GPU machine: make TORCH=torch install
+TORCH ?= torch==2.13.0
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install demo test test-fast smoke clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(XMIX) sweep run configs/demo.yaml
+
+smoke: $(STAMP)
+	$(XMIX) sweep run configs/smoke.yaml
+
+test: $(STAMP)
+	$(PY) -m pytest -q -ra tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -ra -m "not integration" tests
+
+clean:
+	rm -rf runs mlruns mlartifacts mlflow.db best.yaml best-run xmix-train test-output
