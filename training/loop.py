@@ -135,12 +135,24 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
             "pad_share": (padded - real) / padded if padded else 0.0}
 
 
+def quiet_libraries() -> None:
+    """Worker logs reach the sweep's terminal: keep the load reports and bars out of it."""
+    import datasets
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    datasets.utils.logging.set_verbosity_error()
+
+
 def train_loop_per_worker(config: dict) -> None:
     """Ray Train entry point: every worker runs the plan; rank 0 reports the scores."""
     import ray.train
     from ray.train import Checkpoint
     from ray.train.torch import prepare_model
 
+    quiet_libraries()
     plan = TrialPlan.from_dict(config["plan"])
     context = ray.train.get_context()
     rank, world = context.get_world_rank(), context.get_world_size()
