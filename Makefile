@@ -12,6 +12,8 @@ export TOKENIZERS_PARALLELISM ?= false
 
 .PHONY: install demo test test-fast smoke clean
 
+include cluster/mlflow.mk
+
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q "$(TORCH)"
@@ -34,4 +36,4 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -ra -m "not integration" tests
 
 clean:
-	rm -rf runs mlruns mlartifacts mlflow.db best.yaml best-run xmix-train test-output
+	rm -rf runs mlruns mlartifacts mlflow.db best.yaml best-run xmix-train test-output mlflow-server.db mlflow-artifacts

@@ -18,6 +18,7 @@ class Format(str, Enum):
     EXTRACTIVE_QA = "extractive_qa"  # question + context -> answer span (characters)
     TAGGING = "tagging"  # tokens -> one tag per token
     RETRIEVAL = "retrieval"  # sentence -> nearest English sentence by mean-pooled embedding
+    RANKING = "ranking"  # query -> candidates of a shared pool, ranked by mean-pooled embedding
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,55 @@ FORMAT_OF_EXAMPLE = {
     SpanExample: Format.EXTRACTIVE_QA,
     TagExample: Format.TAGGING,
 }
+
+
+# --- ranking (LAReQA, Mewsli-X) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class CandidatePool:
+    """The candidates every query of a ranking task is ranked against.
+
+    One pool object is shared by all queries of a language (and, where the reader
+    caches it, of all languages), so prediction embeds it once.
+    """
+
+    name: str  # what the pool is, e.g. "lareqa: 11 languages" (for messages)
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class RankingExample:
+    """A query and the ids of its relevant candidates in ``pool``.
+
+    ``pool`` is left out of ``repr`` and equality: it is shared and large, and an
+    example is identified by its query and relevant ids.
+    """
+
+    qid: str
+    query: str
+    relevant: tuple[str, ...]
+    pool: CandidatePool = field(repr=False, compare=False)
+
+    def texts(self) -> tuple[str, ...]:
+        return (self.query,)
+
+
+FORMAT_OF_EXAMPLE[RankingExample] = Format.RANKING
+
+
+@dataclass(frozen=True)
+class LanguageSpanExample(SpanExample):
+    """A ``SpanExample`` that carries its answer language.
+
+    MLQA normalises answers per language (articles, Chinese characters as tokens),
+    and a target's score function sees only examples and predictions.
+    """
+
+    language: str = ""
+
+
+FORMAT_OF_EXAMPLE[LanguageSpanExample] = Format.EXTRACTIVE_QA

@@ -36,8 +36,14 @@ def validate(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
     from sweep.spec import load_spec
     from sweep.validate import build_plan
 
+    from training.data import check_plan_leakage
+
     loaded = load_spec(spec, set_ or [])
     plan = build_plan(loaded)
+    # The same guard `sweep run` applies: a spec that validates also starts.
+    leakage = check_plan_leakage(loaded.intermediate.sources, plan)
+    typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
+               "evaluated examples, no overlap")
     targets = ", ".join(f"{t.name}({len(t.languages)} languages, {t.split})" for t in plan.targets)
     typer.echo(f"{spec}: ok: {len(loaded.intermediate.sources)} sources, targets {targets}, "
                f"tracking {loaded.tracking_uri()}")
@@ -71,7 +77,10 @@ def _print_summary(spec, summary: dict) -> None:
     typer.echo("best mixture: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(mixture.items(), key=lambda i: -i[1])
                                             if v > 0))
     uri = summary["tracking_uri"]
-    typer.echo(f"\ninspect:  mlflow ui --backend-store-uri {uri}   (then open http://127.0.0.1:5000)")
+    if uri.startswith(("http://", "https://")):
+        typer.echo(f"\ninspect:  open {uri} in a browser (experiment {spec.tracking.experiment!r}, run {spec.name!r})")
+    else:
+        typer.echo(f"\ninspect:  mlflow ui --backend-store-uri {uri}   (then open http://127.0.0.1:5000)")
     typer.echo(f"export:   xmix export {spec.name} --out best.yaml   then   xmix train best.yaml --out best-run")
 
 
@@ -162,3 +171,15 @@ def main() -> None:
         typer.echo(f"xmix: failed: {error}", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _register_subcommands() -> None:
+    """Cluster and scoring commands live in their own modules, one job each."""
+    from sweep.cli_cluster import register as register_cluster_commands
+    from sweep.cli_score import register as register_score_command
+
+    register_cluster_commands(app)
+    register_score_command(app)
+
+
+_register_subcommands()

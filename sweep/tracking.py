@@ -49,7 +49,9 @@ def experiment_id(client: MlflowClient, name: str) -> str:
         # Keep artifacts beside the database, not in whatever directory a trial runs in.
         database = Path(client.tracking_uri[len("sqlite:///"):])
         location = (database.parent / "mlartifacts").resolve().as_uri()
-    return client.create_experiment(name, artifact_location=location)
+    # MLflow 3 opens untagged experiments on its GenAI overview; sweeps want the runs table.
+    return client.create_experiment(name, artifact_location=location,
+                                    tags={"mlflow.experimentKind": "custom_model_development"})
 
 
 def _flatten(prefix: str, value, out: dict[str, str]) -> None:

@@ -46,7 +46,7 @@ def evaluated_uses(targets: Sequence[TargetPlan], root: Path) -> list[DataUse]:
         target = TARGETS.get(target_plan.name)
         for language in target_plan.languages:
             uses.append(DataUse(f"target {target_plan.name}/{language}", target.lineage(target_plan.split),
-                                None, eval_examples(target_plan, language, root)))
+                                target.part, eval_examples(target_plan, language, root)))
     return uses
 
 

@@ -41,9 +41,16 @@ class Target:
     # Spec codes accepted besides the data's own (Tatoeba: ISO 639-1 -> ISO 639-3).
     language_aliases: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    # Where the evaluated text comes from, for the leakage guard: "{name}" and
+    # "{split}" are filled in. A translation of another data set names that data
+    # set (XQuAD and LAReQA translate SQuAD v1.1 dev: "squad1.1/dev").
+    lineage_pattern: str = "{name}/{split}"
+    # For a file split between training and evaluation (MLQA dev), the half this
+    # target evaluates on ("eval-half", see evaluation.splits); None: the whole file.
+    part: str | None = None
 
     def lineage(self, split: str) -> str:
-        return f"{self.name}/{split}"
+        return self.lineage_pattern.format(name=self.name, split=split)
 
     def files(self, language: str, split: str) -> tuple[str, ...]:
         return tuple(p.format(split=split, lang=language) for p in self.file_patterns)

@@ -1,0 +1,1 @@
+"""Issue 5 benchmarks: `python -m benchmarks.run --help`; see benchmarks/README.md."""

@@ -1,0 +1,54 @@
+"""Shared parts of the extractive QA targets (XQuAD, MLQA, TyDiQA-GoldP).
+
+Stage 2 for all three: XTREME-R fine-tunes on SQuAD v1.1 English train, which is
+not offline (every full copy is > 4 MiB; ``../shared/data/MANIFEST.md``). The
+closest real English extractive-QA training set here is **TyDiQA-GoldP English
+train** (3,696 questions, full file), which XTREME itself offers as the
+alternative source task (``SRC=tydiqa`` in its ``train_qa.sh``). The SQuAD files
+here (``squad_v1.1/``, 8 articles) are smaller and are stage-1 sources.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Sequence
+
+from evaluation.errors import XmixError
+from evaluation.examples import SpanExample
+from evaluation.metrics import squad_scores
+from evaluation.readers import read_squad
+from evaluation.targets.registry import Stage2Data
+
+TYDIQA_EN_TRAIN = "tydiqa/tydiqa.goldp.en.train.json"
+
+
+def read_squad_checked(path: Path) -> list[SpanExample]:
+    """``read_squad`` with a structural error (missing field) named with its file."""
+    try:
+        return read_squad(path)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise XmixError(f"{path}: malformed SQuAD JSON ({type(error).__name__}: {error})") from None
+
+
+def read_tydiqa_english_train(root: Path) -> list[SpanExample]:
+    """XTREME's per-language TyDiQA train files number questions per article, so ids
+    repeat; each becomes "<position>/<id>" (as the tydiqa.* sources do)."""
+    return [replace(e, qid=f"{i}/{e.qid}") for i, e in enumerate(read_squad_checked(root / TYDIQA_EN_TRAIN))]
+
+
+QA_STAGE2 = Stage2Data(
+    description="TyDiQA-GoldP English train, 3,696 questions (official: SQuAD v1.1 train, not offline)",
+    files=(TYDIQA_EN_TRAIN,),
+    read=read_tydiqa_english_train,
+    lineage="tydiqa/train",
+)
+
+
+def squad_v11_scores(examples: Sequence[SpanExample], predicted: Sequence[str]) -> dict[str, float]:
+    """SQuAD v1.1 exact match and F1 (XQuAD, TyDiQA-GoldP), max over the gold answers."""
+    return squad_scores(list(predicted), [[text for text, _ in e.answers] for e in examples])
+
+
+def mlqa_scores(language: str, examples: Sequence[SpanExample], predicted: Sequence[str]) -> dict[str, float]:
+    """MLQA's language-aware normalisation for the answer language."""
+    return squad_scores(list(predicted), [[text for text, _ in e.answers] for e in examples], language=language)

@@ -1,0 +1,69 @@
+"""UD-POS: part-of-speech tagging with the 17 UPOS tags, scored as the official script does.
+
+Data: XTREME's preprocessed Universal Dependencies v2.5 files (token<TAB>UPOS,
+blank line between sentences), ``udpos/{split}-{lang}.tsv``. Evaluation uses the
+test split (English also has dev). Offline there is no German test file: the only
+copy found has tokens but no tags (``../shared/data/MANIFEST.md``), so ``de`` is
+not available here; everything else XTREME evaluates is.
+
+Stage 2: UD English train (EWT, XTREME preprocessing), first 5,000 of 21,787
+sentences (official: all of it).
+
+Metric: ``evaluation.metrics.tagging_scores``, i.e. seqeval over POS tags as
+``evaluate.py`` computes it (runs of equal tags are chunks; see that docstring).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaluation.errors import XmixError
+from evaluation.examples import Format, TagExample
+from evaluation.metrics import tagging_scores
+from evaluation.readers import read_conll
+from evaluation.targets.registry import Stage2Data, Target, register_target
+
+# The 17 Universal Dependencies v2 UPOS tags, sorted (the order of the udpos.* sources).
+UPOS_TAGS = tuple(sorted((
+    "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM",
+    "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
+)))
+
+
+def read_upos(path: Path) -> list[TagExample]:
+    sentences = read_conll(path)
+    allowed = frozenset(UPOS_TAGS)
+    if all(tag in allowed for sentence in sentences for tag in sentence.tags):
+        return sentences
+    with path.open(encoding="utf-8") as handle:  # only on failure: find the line
+        for line_number, line in enumerate(handle, start=1):
+            tag = line.rstrip("\n").split("\t")[-1]
+            if line.strip() and tag not in allowed:
+                raise XmixError(f"{path}:{line_number}: unknown UPOS tag {tag!r} (allowed: {', '.join(UPOS_TAGS)})")
+    raise XmixError(f"{path}: a tag outside the UPOS set")
+
+
+def read_udpos(root: Path, language: str, split: str) -> list[TagExample]:
+    return read_upos(root / f"udpos/{split}-{language}.tsv")
+
+
+def score_udpos(examples, predicted_tags) -> dict[str, float]:
+    return tagging_scores([list(e.tags) for e in examples], [list(p) for p in predicted_tags])
+
+
+UDPOS = register_target(Target(
+    name="udpos",
+    format=Format.TAGGING,
+    file_patterns=("udpos/{split}-{lang}.tsv",),
+    read=read_udpos,
+    score=score_udpos,
+    splits=("test", "dev"),
+    default_split="test",
+    labels=UPOS_TAGS,
+    stage2=Stage2Data(
+        description="UD English-EWT train (XTREME preprocessing), first 5,000 of 21,787 sentences",
+        files=("udpos/train-en.tsv",),
+        read=lambda root: read_upos(root / "udpos/train-en.tsv"),
+        lineage="udpos/train",
+    ),
+    description="part-of-speech tagging, 17 UPOS tags; seqeval F1 as evaluate.py",
+))

@@ -1,0 +1,36 @@
+"""XQuAD: extractive QA, SQuAD v1.1 exact match and F1 per language.
+
+Data: deepmind/xquad ``xquad/xquad.{lang}.json`` (11 languages, 1,190 questions
+each, full files; also the XTREME download layout). XQuAD is a professional
+translation of 240 SQuAD v1.1 *dev* paragraphs, so its lineage is
+``squad1.1/dev`` (shared with LAReQA, which is built from the same text).
+
+Stage 2: TyDiQA-GoldP English train instead of SQuAD v1.1 train (not offline);
+see ``evaluation.targets.qa``. Metric: SQuAD v1.1 normalisation (``evaluate.py``
+scores XQuAD with the SQuAD script), task score = (EM + F1) / 2.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from evaluation.examples import Format, SpanExample
+from evaluation.targets.qa import QA_STAGE2, read_squad_checked, squad_v11_scores
+from evaluation.targets.registry import Target, register_target
+
+
+def read_xquad(root: Path, language: str, split: str) -> list[SpanExample]:
+    return read_squad_checked(root / f"xquad/xquad.{language}.json")
+
+
+XQUAD = register_target(Target(
+    name="xquad",
+    format=Format.EXTRACTIVE_QA,
+    file_patterns=("xquad/xquad.{lang}.json",),
+    read=read_xquad,
+    score=squad_v11_scores,
+    splits=("test",),
+    default_split="test",
+    stage2=QA_STAGE2,
+    lineage_pattern="squad1.1/dev",
+    description="extractive QA (SQuAD v1.1 dev translated); EM and F1",
+))

@@ -1,0 +1,25 @@
+"""``xmix score --predictions DIR --gold DIR``: prints the score JSON of ARCHITECTURE.md.
+
+Kept out of ``sweep/cli.py`` so it can be added with one line there:
+``register(app)``. Bad input raises ``XmixError``, which ``sweep.cli.main`` turns
+into exit 2 with the message (file and line) and no traceback.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def score(
+        predictions: Path = typer.Option(..., "--predictions",
+                                         help="Folder of <task>/test-<lang>.<tsv|json|jsonl> predictions."),
+        gold: Path = typer.Option(..., "--gold", help="Folder of gold files in the same layout."),
+    ) -> None:
+        """Score prediction files against gold files in the XTREME folder layout."""
+        from evaluation.score_files import score_directories
+
+        typer.echo(json.dumps(score_directories(predictions, gold), indent=2, ensure_ascii=False))
