@@ -10,7 +10,7 @@ TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo test test-fast smoke clean
+.PHONY: install demo test test-slow test-fast smoke clean
 
 include cluster/mlflow.mk
 
@@ -30,7 +30,10 @@ smoke: $(STAMP)
 	$(XMIX) sweep run configs/smoke.yaml
 
 test: $(STAMP)
-	$(PY) -m pytest -q -ra tests
+	$(PY) -m pytest -q -ra -m "not slow" tests
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -ra -m slow tests
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -ra -m "not integration" tests

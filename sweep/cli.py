@@ -76,6 +76,10 @@ def _print_summary(spec, summary: dict) -> None:
                f"{metric} = {summary['best_score']:.2f}")
     typer.echo("best mixture: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(mixture.items(), key=lambda i: -i[1])
                                             if v > 0))
+    analysis = summary.get("analysis")
+    if analysis and analysis["spearman"] is not None:
+        typer.echo(f"gain over english_only vs lexical similarity: Spearman rho {analysis['spearman']:.2f} "
+                   f"(p = {analysis['p_value']:.3g}, n = {analysis['n']})")
     uri = summary["tracking_uri"]
     if uri.startswith(("http://", "https://")):
         typer.echo(f"\ninspect:  open {uri} in a browser (experiment {spec.tracking.experiment!r}, run {spec.name!r})")

@@ -19,6 +19,7 @@ from ray.tune.search.optuna import OptunaSearch
 
 from evaluation.errors import XmixError
 from sweep import search_space, tracking
+from sweep.analysis import log_gain_vs_lexsim
 from sweep.spec import Spec
 from sweep.trial import TrialContext, run_trial
 from sweep.validate import build_plan
@@ -123,6 +124,7 @@ def summarise(client, parent_run_id: str, spec: Spec, results, uri: str) -> dict
     best_score = best.data.metrics.get(spec.search.metric)
     tracking.log_batch(client, parent_run_id, metrics={f"best/{spec.search.metric}": best_score})
     client.set_tag(parent_run_id, "xmix.best_run_id", best.info.run_id)
+    analysis = log_gain_vs_lexsim(client, parent_run_id, runs)
     client.set_terminated(parent_run_id, "FINISHED" if not errors else "FAILED")
     return {"parent_run_id": parent_run_id, "best_run": best, "best_score": best_score, "runs": runs,
-            "failed": len(errors), "tracking_uri": uri}
+            "failed": len(errors), "tracking_uri": uri, "analysis": analysis}

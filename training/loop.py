@@ -8,6 +8,7 @@ code therefore runs under a TorchTrainer, in a benchmark, or in a test.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 import json
 import tempfile
 import time
@@ -18,7 +19,7 @@ import numpy as np
 import torch
 from transformers import get_linear_schedule_with_warmup
 
-from evaluation.examples import Format
+from evaluation.lexsim import hf_tokenize, trial_lexsim
 from evaluation.scores import build_scores
 from evaluation.targets import TARGETS
 from training.batches import BatchStream
@@ -66,6 +67,16 @@ def _train(model, streams, draw: Callable[[], str], heads_of, steps: int, lr: fl
     return history
 
 
+def token_counts(features, special_ids: set[int]) -> Counter:
+    """Subword counts of what stage 1 feeds the model (truncated as trained), for lexsim."""
+    counts: Counter = Counter()
+    for ids in features["input_ids"]:
+        rows = ids if ids and isinstance(ids[0], list) else [ids]  # multiple choice: one row per choice
+        for row in rows:
+            counts.update(token for token in row if token not in special_ids)
+    return counts
+
+
 def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
              report: Report = lambda metrics: None) -> dict:
     """Returns {"scores", "history", "timing", "pad_share"}; scores only on rank 0."""
@@ -80,10 +91,12 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
     # Stage 1: one head per format; classification heads sized for the widest label set.
     begin = time.perf_counter()
     sources = {name: SOURCES.get(name) for name in plan.mixture if plan.mixture[name] > 0}
-    streams, widths = {}, {}
+    streams, widths, source_token_counts = {}, {}, {}
+    special_ids = set(tokenizer.all_special_ids)
     for offset, (name, source) in enumerate(sorted(sources.items())):
         features = tokenised(source_examples(name, root), source.format, tokenizer, plan.max_length,
                              source.labels, plan.cache_dir)
+        source_token_counts[name] = token_counts(features, special_ids)
         streams[name] = BatchStream(features, source.format, tokenizer, plan.stage1_batch_size,
                                     plan.seed + offset, rank, world)
         widths[source.format] = max(widths.get(source.format, 0), len(source.labels))
@@ -99,7 +112,7 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
     stage1_model = _unwrap(model)
     timing["stage1_s"] = time.perf_counter() - begin
 
-    per_task, timing["stage2_s"], timing["eval_s"] = {}, 0.0, 0.0
+    per_task, eval_texts, timing["stage2_s"], timing["eval_s"] = {}, {}, 0.0, 0.0
     for target_plan in plan.targets:
         target = TARGETS.get(target_plan.name)
         begin = time.perf_counter()
@@ -126,12 +139,19 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
             predictions = predict(target.format, evaluated_model, head, examples, target.labels, tokenizer,
                                   plan.max_length, target_plan.eval_batch_size, plan.cache_dir)
             languages[language] = {**target.score(examples, predictions), "n": len(examples)}
+            eval_texts[(target.name, language)] = [text for example in examples for text in example.texts()]
         per_task[target.name] = languages
         timing["eval_s"] += time.perf_counter() - begin
+    lexsim = {}
+    if rank == 0:
+        begin = time.perf_counter()
+        lexsim = trial_lexsim(eval_texts, source_token_counts, plan.mixture, hf_tokenize(tokenizer))
+        timing["lexsim_s"] = time.perf_counter() - begin
     timing["total_s"] = time.perf_counter() - started
     padded = sum(s.padded_tokens for s in streams.values())
     real = sum(s.real_tokens for s in streams.values())
-    return {"scores": build_scores(per_task) if rank == 0 else None, "history": history, "timing": timing,
+    return {"scores": build_scores(per_task) if rank == 0 else None, "lexsim": lexsim, "history": history,
+            "timing": timing,
             "pad_share": (padded - real) / padded if padded else 0.0}
 
 
@@ -171,6 +191,7 @@ def train_loop_per_worker(config: dict) -> None:
     from evaluation.scores import flat_metrics, objective
     scores = outcome["scores"]
     final.update(flat_metrics(scores))
+    final.update(outcome["lexsim"])
     final["xtreme_r/score"] = objective(scores, [t.name for t in plan.targets])
     with tempfile.TemporaryDirectory() as folder:
         Path(folder, "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False))

@@ -25,6 +25,7 @@ DATA_ROOT = Path(os.environ.get("XMIX_DATA") or ROOT.parent / "shared" / "data")
 
 pytestmark = [
     pytest.mark.integration,
+    pytest.mark.slow,  # ~4 min: run by .ci/run after `make test` (make test-slow)
     pytest.mark.skipif(not DATA_ROOT.is_dir(), reason=f"no benchmark data at {DATA_ROOT}"),
 ]
 

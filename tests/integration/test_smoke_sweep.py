@@ -66,7 +66,11 @@ def test_parent_run_layout(sweep):
     best = max(c.data.metrics["xtreme_r/score"] for c in children)
     assert parent.data.metrics["best/xtreme_r/score"] == pytest.approx(best)
     artifacts = {a.path for a in sweep["client"].list_artifacts(parent.info.run_id)}
-    assert "spec.yaml" in artifacts
+    assert {"spec.yaml", "gain_vs_lexsim.png"} <= artifacts
+    # 2 trials besides english_only x 6 (task, language) pairs
+    assert parent.data.metrics["analysis/gain_vs_lexsim_n"] == 12
+    if "analysis/gain_vs_lexsim_spearman" in parent.data.metrics:
+        assert -1 <= parent.data.metrics["analysis/gain_vs_lexsim_spearman"] <= 1
 
 
 def test_one_child_run_per_trial_with_the_baselines(sweep):
@@ -98,6 +102,8 @@ def test_child_params_metrics_and_artifacts(sweep):
         tasks = [metrics[f"xtreme_r/{t}"] for t in ("xnli", "panx", "tatoeba")]
         assert metrics["xtreme_r/score"] == pytest.approx(sum(tasks) / 3)
         assert child.data.tags["xmix.objective_tasks"] == "xnli,panx,tatoeba"
+        for key in ("lexsim/xnli/de", "lexsim/panx/ar", "lexsim/tatoeba/cmn"):
+            assert 0 < metrics[key] <= 100, key
         losses = client.get_metric_history(child.info.run_id, "train/loss")
         assert [m.step for m in losses] == [6] and all(m.value > 0 for m in losses)
         artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
