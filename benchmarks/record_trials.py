@@ -7,7 +7,8 @@ Each row is one mixture, drawn at random in the sweep's own parameterisation
 Dirichlet(1) inside each language group), trained and scored in-process by
 ``training.loop.run_plan`` with the real model and data. The config is the demo's
 sources and targets made cheap (2 layers, few steps, capped eval sets), so 64 rows
-take about half an hour on 2 quiet cores. Every row uses the same seed, so score
+take one to two hours on 2 cores (a warm-cache row took 126 s on a
+busy 2-core machine; the first row also tokenises every source). Every row uses the same seed, so score
 differences come from the mixture, not from data order.
 
 Resumable: draw i is always the same mixture (one seeded generator, a fixed number
@@ -27,6 +28,7 @@ from benchmarks.common import PROJECT_ROOT, cache_dir, prepare_environment
 
 DEFAULT_OUT = PROJECT_ROOT / "benchmarks" / "trials.csv"
 DRAW_SEED = 0
+TIMING_KEYS = ("model_load_s", "data_prep_s", "stage1_s", "stage2_s", "eval_s")
 
 
 def cheap_plan(num_layers: int, stage1_steps: int, stage2_steps: int, eval_cap: int, cache: Path):
@@ -97,7 +99,8 @@ def record(args: argparse.Namespace) -> int:
     sources = list(spec.intermediate.sources)
     targets = [t.name for t in plan.targets]
     fields = (["index", "config"] + list(draw_params(groups, 1)[0]) + [f"mix/{s}" for s in sources]
-              + ["xtreme_r/score"] + [f"xtreme_r/{t}" for t in targets] + ["total_s"])
+              + ["xtreme_r/score"] + [f"xtreme_r/{t}" for t in targets] + ["total_s"]
+              + [f"timing/{k}" for k in TIMING_KEYS])
     recorded = 0
     for index, params in enumerate(draw_params(groups, args.trials)):
         if index in done:
@@ -111,7 +114,8 @@ def record(args: argparse.Namespace) -> int:
         flat = flat_metrics(scores)
         row = {"index": index, "config": config, **params, **{f"mix/{s}": mixture.get(s, 0.0) for s in sources},
                "xtreme_r/score": objective(scores, targets), **{f"xtreme_r/{t}": flat[f"xtreme_r/{t}"] for t in targets},
-               "total_s": round(time.perf_counter() - begin, 2)}
+               "total_s": round(time.perf_counter() - begin, 2),
+               **{f"timing/{k}": round(outcome["timing"].get(k, 0.0), 2) for k in TIMING_KEYS}}
         new_file = not args.out.is_file()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with args.out.open("a", newline="") as handle:  # one row at a time: an interrupted run keeps its rows
@@ -120,7 +124,9 @@ def record(args: argparse.Namespace) -> int:
                 writer.writeheader()
             writer.writerow(row)
         recorded += 1
-        print(f"trial {index}: xtreme_r/score {row['xtreme_r/score']:.2f} in {row['total_s']:.1f} s", flush=True)
+        stages = ", ".join(f"{k} {row[f'timing/{k}']:.0f}" for k in TIMING_KEYS)
+        print(f"trial {index}: xtreme_r/score {row['xtreme_r/score']:.2f} in {row['total_s']:.1f} s ({stages})",
+              flush=True)
     print(f"{args.out}: {len(done) + recorded} of {args.trials} trials recorded")
     return 0
 

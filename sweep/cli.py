@@ -52,15 +52,32 @@ def validate(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
 @sweep_app.command("run")
 def sweep_run(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
     """Run a sweep to the end and print where to look."""
-    from sweep.driver import run_sweep
+    from sweep.driver import SweepInterrupted, run_sweep
     from sweep.spec import load_spec
 
     loaded = load_spec(spec, set_ or [])
-    summary = run_sweep(loaded)
+    try:
+        summary = run_sweep(loaded)
+    except SweepInterrupted as error:
+        raise WorkFailed(str(error)) from None
     _print_summary(loaded, summary)
     if summary["failed"]:
         raise WorkFailed(f"{summary['failed']} trial(s) failed; see their errors above and the "
                          "xmix.error tag of their MLflow runs")
+
+
+@sweep_app.command("resume")
+def sweep_resume(name: str, storage: Path = typer.Option(Path("runs"), help="The sweep's storage.path.")) -> None:
+    """Finish an interrupted sweep: finished trials are kept, the rest run."""
+    from sweep.driver import SweepInterrupted, resume_sweep
+
+    try:
+        summary = resume_sweep(name, str(storage))
+    except SweepInterrupted as error:
+        raise WorkFailed(str(error)) from None
+    _print_summary(summary["spec"], summary)
+    if summary["failed"]:
+        raise WorkFailed(f"{summary['failed']} trial(s) failed; see the xmix.error tag of their MLflow runs")
 
 
 def _print_summary(spec, summary: dict) -> None:

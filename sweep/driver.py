@@ -8,6 +8,7 @@ machine and their Train workers never start (STACK.md).
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -20,7 +21,7 @@ from ray.tune.search.optuna import OptunaSearch
 from evaluation.errors import XmixError
 from sweep import search_space, tracking
 from sweep.analysis import log_gain_vs_lexsim
-from sweep.spec import Spec
+from sweep.spec import Spec, spec_from_dict
 from sweep.trial import TrialContext, run_trial
 from sweep.validate import build_plan
 from training.data import check_plan_leakage
@@ -77,40 +78,97 @@ def driver_resources() -> dict[str, float]:
     return {"CPU": 0.01}
 
 
+STATE_FILE = "xmix-sweep.json"  # beside Tune's experiment state: what `sweep resume` needs
+
+
+class SweepInterrupted(Exception):
+    """Tune stopped before every trial ran (Ctrl-C); the state is saved for resume."""
+
+
+def _context(spec: Spec, parent_run_id: str, uri: str) -> TrialContext:
+    groups = search_space.Groups.of(spec.intermediate.sources)
+    return TrialContext(
+        sweep=spec.name, spec_dump=spec.model_dump(mode="json"), plan=build_plan(spec), groups=groups,
+        baselines=tuple(search_space.baseline_points(groups, spec.search.baselines)), tracking_uri=uri,
+        parent_run_id=parent_run_id, storage_path=storage_root(spec), workers=spec.resources.workers_per_trial,
+        cpus_per_worker=spec.resources.cpus_per_worker, gpus_per_worker=spec.resources.gpus_per_worker)
+
+
+def _trainable(context: TrialContext):
+    return tune.with_resources(tune.with_parameters(run_trial, context=context), driver_resources())
+
+
+def _state_path(storage: str, name: str) -> Path:
+    if "://" in storage:
+        raise XmixError(f"storage.path {storage!r}: xmix keeps its resume state on a filesystem path "
+                        "(local or shared); use a mounted path to resume sweeps")
+    return Path(storage) / name / STATE_FILE
+
+
 def run_sweep(spec: Spec) -> dict:
     plan = build_plan(spec)
-    groups = search_space.Groups.of(spec.intermediate.sources)
     leakage = check_plan_leakage(spec.intermediate.sources, plan)
     print(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} evaluated "
           f"examples, no overlap", flush=True)
-    baselines = tuple(search_space.baseline_points(groups, spec.search.baselines))
+    state_path = _state_path(storage_root(spec), spec.name)
+    if (state_path.parent / "tuner.pkl").exists():
+        raise XmixError(f"{state_path.parent}: a sweep named {spec.name!r} already ran here; "
+                        f"resume it with `xmix sweep resume {spec.name}`, or pick another name or storage.path")
     uri = tracking.absolute_tracking_uri(spec.tracking_uri())
     client = tracking.client_for(uri)
-    spec_dump = spec.model_dump(mode="json")
-    parent_run_id = tracking.start_sweep_run(client, spec.tracking.experiment, spec.name, spec_dump,
-                                             spec.to_yaml(), spec.sha256())
+    parent_run_id = tracking.start_sweep_run(client, spec.tracking.experiment, spec.name,
+                                             spec.model_dump(mode="json"), spec.to_yaml(), spec.sha256())
     tracking.log_batch(client, parent_run_id, params={f"leakage.{k}": v for k, v in leakage.items()})
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    state_path.write_text(json.dumps({"parent_run_id": parent_run_id, "tracking_uri": uri,
+                                      "spec": spec.model_dump(mode="json")}, indent=2))
     ensure_ray(spec.search.concurrency)
-    context = TrialContext(
-        sweep=spec.name, spec_dump=spec_dump, plan=plan, groups=groups, baselines=baselines, tracking_uri=uri,
-        parent_run_id=parent_run_id, storage_path=storage_root(spec), workers=spec.resources.workers_per_trial,
-        cpus_per_worker=spec.resources.cpus_per_worker, gpus_per_worker=spec.resources.gpus_per_worker)
+    context = _context(spec, parent_run_id, uri)
     searcher = FinalScoreOptunaSearch(
-        space=search_space.MixtureSpace(groups), metric=spec.search.metric, mode="max",
-        sampler=SAMPLERS[spec.search.sampler](spec.seed), points_to_evaluate=[p for _, p in baselines])
+        space=search_space.MixtureSpace(context.groups), metric=spec.search.metric, mode="max",
+        sampler=SAMPLERS[spec.search.sampler](spec.seed), points_to_evaluate=[p for _, p in context.baselines])
     # Intermediate reports carry only the loss; the objective arrives with the last one.
     os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
     tuner = tune.Tuner(
-        tune.with_resources(tune.with_parameters(run_trial, context=context), driver_resources()),
+        _trainable(context),
         tune_config=tune.TuneConfig(search_alg=searcher, num_samples=spec.search.trials,
                                     max_concurrent_trials=spec.search.concurrency),
         run_config=tune.RunConfig(name=spec.name, storage_path=storage_root(spec), verbose=1),
     )
+    return _fit(tuner, client, parent_run_id, spec, uri)
+
+
+def resume_sweep(name: str, storage: str) -> dict:
+    """Continue an interrupted sweep: Tune restores its trials and the pickled Optuna
+    study; finished trials are not run again and each trial keeps its one child run."""
+    storage = storage if "://" in storage else str(Path(storage).expanduser().resolve())
+    state_path = _state_path(storage, name)
+    if not state_path.is_file():
+        raise XmixError(f"{state_path}: no sweep {name!r} to resume under storage {storage!r} "
+                        "(give --storage, the spec's storage.path)")
+    state = json.loads(state_path.read_text())
+    spec = spec_from_dict(state["spec"], str(state_path))
+    uri, parent_run_id = state["tracking_uri"], state["parent_run_id"]
+    client = tracking.client_for(uri)
+    client.set_tag(parent_run_id, "xmix.resumed", "true")
+    ensure_ray(spec.search.concurrency)
+    os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
+    tuner = tune.Tuner.restore(str(state_path.parent), _trainable(_context(spec, parent_run_id, uri)),
+                               resume_unfinished=True, resume_errored=True)
+    return _fit(tuner, client, parent_run_id, spec, uri)
+
+
+def _fit(tuner, client, parent_run_id: str, spec: Spec, uri: str) -> dict:
     try:
         results = tuner.fit()
     except BaseException as error:
         tracking.fail_run(client, parent_run_id, repr(error))
         raise
+    unfinished = [r for r in results if r.error is None and spec.search.metric not in (r.metrics or {})]
+    if unfinished or len(results) < spec.search.trials:
+        raise SweepInterrupted(f"sweep {spec.name} stopped with {len(results) - len(unfinished)} of "
+                               f"{spec.search.trials} trials done; continue it with "
+                               f"`xmix sweep resume {spec.name} --storage {storage_root(spec)}`")
     return summarise(client, parent_run_id, spec, results, uri)
 
 
@@ -127,4 +185,4 @@ def summarise(client, parent_run_id: str, spec: Spec, results, uri: str) -> dict
     analysis = log_gain_vs_lexsim(client, parent_run_id, runs)
     client.set_terminated(parent_run_id, "FINISHED" if not errors else "FAILED")
     return {"parent_run_id": parent_run_id, "best_run": best, "best_score": best_score, "runs": runs,
-            "failed": len(errors), "tracking_uri": uri, "analysis": analysis}
+            "failed": len(errors), "tracking_uri": uri, "analysis": analysis, "spec": spec}

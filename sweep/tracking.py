@@ -95,6 +95,15 @@ def start_trial_run(client: MlflowClient, parent_run_id: str, sweep: str, trial_
                     baseline: str, mixture: Mapping[str, float], english_share: float,
                     hyper_parameters: Mapping[str, object], objective_tasks: list[str]) -> str:
     parent = client.get_run(parent_run_id)
+    # A resumed sweep restarts its unfinished trials under the same trial id: they
+    # keep their child run, so each trial has exactly one.
+    existing = client.search_runs([parent.info.experiment_id],
+                                  f"tags.`mlflow.parentRunId` = '{parent_run_id}' and tags.`{TRIAL_ID}` = '{trial_id}'")
+    if existing:
+        run_id = existing[0].info.run_id
+        client.update_run(run_id, status="RUNNING")
+        client.set_tag(run_id, STATUS, "running")
+        return run_id
     run = client.create_run(parent.info.experiment_id, run_name=trial_name,
                             tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", SWEEP: sweep,
                                   TRIAL_ID: trial_id, BASELINE: baseline, STATUS: "running",
