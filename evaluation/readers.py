@@ -106,3 +106,18 @@ def read_conll(path: Path) -> list[TagExample]:
     if tokens:
         sentences.append(TagExample(tuple(tokens), tuple(tags)))
     return sentences
+
+
+def read_tagged_conll(path: Path, tags: tuple[str, ...]) -> list[TagExample]:
+    """``read_conll`` plus a check that every tag is declared; the error names its line."""
+    sentences = read_conll(path)
+    allowed = frozenset(tags)
+    if all(tag in allowed for sentence in sentences for tag in sentence.tags):
+        return sentences
+    # Only on failure: rescan the file to point at the first offending line.
+    with path.open(encoding="utf-8") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            fields = line.rstrip("\n").split("\t")
+            if line.strip() and fields[-1] not in allowed:
+                raise XmixError(f"{path}:{line_number}: unknown tag {fields[-1]!r} (allowed: {', '.join(tags)})")
+    raise XmixError(f"{path}: a tag outside {', '.join(tags)}")

@@ -5,7 +5,7 @@ workers, so the guard checks exactly the examples that are used.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+
 from pathlib import Path
 from typing import Sequence
 

@@ -5,7 +5,7 @@ and the plan crosses process boundaries as a dict.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.errors import XmixError
 from evaluation.examples import Format, TagExample
-from evaluation.metrics import tagging_scores
-from evaluation.readers import read_conll
+from evaluation.readers import read_tagged_conll
+from evaluation.targets.tagging import score_tagging
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
 # The 17 Universal Dependencies v2 UPOS tags, sorted (the order of the udpos.* sources).
@@ -30,24 +29,15 @@ UPOS_TAGS = tuple(sorted((
 
 
 def read_upos(path: Path) -> list[TagExample]:
-    sentences = read_conll(path)
-    allowed = frozenset(UPOS_TAGS)
-    if all(tag in allowed for sentence in sentences for tag in sentence.tags):
-        return sentences
-    with path.open(encoding="utf-8") as handle:  # only on failure: find the line
-        for line_number, line in enumerate(handle, start=1):
-            tag = line.rstrip("\n").split("\t")[-1]
-            if line.strip() and tag not in allowed:
-                raise XmixError(f"{path}:{line_number}: unknown UPOS tag {tag!r} (allowed: {', '.join(UPOS_TAGS)})")
-    raise XmixError(f"{path}: a tag outside the UPOS set")
+    return read_tagged_conll(path, UPOS_TAGS)
 
 
 def read_udpos(root: Path, language: str, split: str) -> list[TagExample]:
     return read_upos(root / f"udpos/{split}-{language}.tsv")
 
 
-def score_udpos(examples, predicted_tags) -> dict[str, float]:
-    return tagging_scores([list(e.tags) for e in examples], [list(p) for p in predicted_tags])
+def read_udpos_english_train(root: Path) -> list[TagExample]:
+    return read_upos(root / "udpos/train-en.tsv")
 
 
 UDPOS = register_target(Target(
@@ -55,14 +45,14 @@ UDPOS = register_target(Target(
     format=Format.TAGGING,
     file_patterns=("udpos/{split}-{lang}.tsv",),
     read=read_udpos,
-    score=score_udpos,
+    score=score_tagging,
     splits=("test", "dev"),
     default_split="test",
     labels=UPOS_TAGS,
     stage2=Stage2Data(
         description="UD English-EWT train (XTREME preprocessing), first 5,000 of 21,787 sentences",
         files=("udpos/train-en.tsv",),
-        read=lambda root: read_upos(root / "udpos/train-en.tsv"),
+        read=read_udpos_english_train,
         lineage="udpos/train",
     ),
     description="part-of-speech tagging, 17 UPOS tags; seqeval F1 as evaluate.py",

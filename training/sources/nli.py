@@ -10,10 +10,10 @@ from pathlib import Path
 
 from evaluation.examples import Format, PairExample
 from evaluation.readers import read_jsonl, read_tsv
+from evaluation.targets.xnli import NLI_LABELS  # one label order for every NLI head and XNLI
 from training.sources.records import as_object, label_id, read_files, read_keyed_pairs, text_field
 from training.sources.registry import Source, register_source
 
-NLI_LABELS = ("entailment", "neutral", "contradiction")
 NLI_LABEL_IDS = {name: index for index, name in enumerate(NLI_LABELS)}
 # ANLI writes its labels as single letters.
 ANLI_LABEL_IDS = {"e": 0, "n": 1, "c": 2}

@@ -6,7 +6,7 @@ of them, so ``SOURCES`` is complete after ``import training.sources``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
