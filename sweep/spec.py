@@ -59,7 +59,7 @@ class TargetSpec(Strict):
     # CPU runs cannot afford full eval sets; the cap takes the first N per language.
     eval_cap: int | None = Field(500, ge=1)
     eval_batch_size: int = Field(64, ge=1)
-    split: Literal["dev", "test"] | None = None  # null: the target's default split
+    split: str | None = None  # null: the target's default split; validate checks the target has it
 
 
 class SearchSpec(Strict):

@@ -45,7 +45,7 @@ def evaluated_uses(targets: Sequence[TargetPlan], root: Path) -> list[DataUse]:
     for target_plan in targets:
         target = TARGETS.get(target_plan.name)
         for language in target_plan.languages:
-            uses.append(DataUse(f"target {target_plan.name}/{language}", target.lineage(target_plan.split),
+            uses.append(DataUse(f"target {target_plan.name}/{language}", target.lineage(target_plan.split, language),
                                 target.part, eval_examples(target_plan, language, root)))
     return uses
 

@@ -49,14 +49,21 @@ class Target:
     # target evaluates on ("eval-half", see evaluation.splits); None: the whole file.
     part: str | None = None
 
-    def lineage(self, split: str) -> str:
-        return self.lineage_pattern.format(name=self.name, split=split)
+    # A split whose files follow another layout (TyDiQA's offline train files).
+    split_file_patterns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def lineage(self, split: str, language: str = "") -> str:
+        """"{lang}" in the pattern: the languages are independent texts (TyDiQA), not translations."""
+        return self.lineage_pattern.format(name=self.name, split=split, lang=language)
+
+    def patterns(self, split: str) -> tuple[str, ...]:
+        return self.split_file_patterns.get(split, self.file_patterns)
 
     def files(self, language: str, split: str) -> tuple[str, ...]:
-        return tuple(p.format(split=split, lang=language) for p in self.file_patterns)
+        return tuple(p.format(split=split, lang=language) for p in self.patterns(split))
 
     def available_languages(self, root: Path, split: str) -> list[str]:
-        pattern = self.file_patterns[0].format(split=split, lang="\0")
+        pattern = self.patterns(split)[0].format(split=split, lang="\0")
         first, *rest = [re.escape(part) for part in pattern.split("\0")]
         regex = re.compile(first + "".join(("(?P<lang>[^/]+)" if n == 0 else "(?P=lang)") + part
                                            for n, part in enumerate(rest)))

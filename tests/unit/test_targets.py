@@ -205,3 +205,21 @@ def test_formats_match_example_types():
     assert formats["udpos"] is Format.TAGGING
     assert {formats[n] for n in ("xquad", "mlqa", "tydiqa")} == {Format.EXTRACTIVE_QA}
     assert formats["lareqa"] is formats["mewslix"] is Format.RANKING
+
+
+def test_tydiqa_offline_stand_in_is_guarded_per_language():
+    """TyDiQA's held-out train files stand in for its dev set: training on tydiqa.ko
+    while evaluating tydiqa ko is refused; tydiqa.sw (another text) is allowed."""
+    from training.data import check_plan_leakage
+    from training.plan import TargetPlan, TrialPlan
+
+    target = TARGETS.get("tydiqa")
+    assert target.available_languages(DATA_ROOT, "train") == ["en", "ko", "sw"]
+    assert target.lineage("train", "ko") == "tydiqa/train/ko"
+    plan = TrialPlan(model_name_or_path="unused", max_length=64, num_layers=None, data_root=str(DATA_ROOT),
+                     mixture={"tydiqa.ko": 1.0}, stage1_steps=0, stage1_batch_size=1, stage1_lr=1e-5,
+                     stage2_steps=0, stage2_batch_size=1, stage2_lr=1e-5, seed=0,
+                     targets=(TargetPlan("tydiqa", ("ko",), "train", 50, 8),))
+    with pytest.raises(XmixError, match="tydiqa/train/ko"):
+        check_plan_leakage(["tydiqa.ko"], plan)
+    assert check_plan_leakage(["tydiqa.sw"], plan)["overlaps"] == 0

@@ -6,42 +6,18 @@ the question ids that ``evaluation.splits.mlqa_halves`` puts in the train half.
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import Format, SpanExample
-from evaluation.readers import read_squad
+from evaluation.targets.qa import read_squad_checked, read_tydiqa_file
 from evaluation.splits import MLQA_FILES, TRAIN_HALF, mlqa_file, mlqa_halves
 from training.sources.records import read_files
 from training.sources.registry import Source, register_source
 
 TYDIQA_LANGUAGES = ("en", "ko", "sw")  # the only GoldP train files available
 MLQA_SOURCE_LANGUAGES = ("en", "ar", "de", "es", "hi", "vi", "zh")
-
-
-def read_squad_checked(path: Path) -> list[SpanExample]:
-    """``read_squad`` with a structural error turned into an ``XmixError`` naming the file.
-
-    SQuAD files are one JSON document, so there is no line to point at; the message
-    names the missing field instead.
-    """
-    try:
-        return read_squad(path)
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise XmixError(f"{path}: malformed SQuAD JSON ({type(error).__name__}: {error})") from None
-
-
-def read_tydiqa(path: Path) -> list[SpanExample]:
-    """XTREME's per-language TyDiQA-GoldP files number questions within each article
-    ("0", "1", ...), so ids repeat (89 distinct ids for 3696 English questions).
-    Anything keyed by qid (features, predictions) needs them unique: they become the
-    question's position in the file, with the original id kept as a suffix."""
-    return [
-        replace(example, qid=f"{position}/{example.qid}")
-        for position, example in enumerate(read_squad_checked(path))
-    ]
 
 
 def read_mlqa_train_half(data_root: Path, language: str) -> list[SpanExample]:
@@ -85,8 +61,9 @@ _register("squad", "en", SQUAD_FILES, partial(read_files, files=SQUAD_FILES, rea
 for _language in TYDIQA_LANGUAGES:
     _files = (f"tydiqa/tydiqa.goldp.{_language}.train.json",)
     _register(f"tydiqa.{_language}", _language, _files,
-              partial(read_files, files=_files, read_one=read_tydiqa),
-              "tydiqa/train", "google-research-datasets/tydiqa",
+              partial(read_files, files=_files, read_one=read_tydiqa_file),
+              # Written independently per language (no translations): one lineage each.
+              f"tydiqa/train/{_language}", "google-research-datasets/tydiqa",
               f"TyDiQA-GoldP train ({_language}), native questions with gold passages")
 
 for _language in MLQA_SOURCE_LANGUAGES:
