@@ -91,12 +91,11 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
     # Stage 1: one head per format; classification heads sized for the widest label set.
     begin = time.perf_counter()
     sources = {name: SOURCES.get(name) for name in plan.mixture if plan.mixture[name] > 0}
-    streams, widths, source_token_counts = {}, {}, {}
-    special_ids = set(tokenizer.all_special_ids)
+    streams, widths, source_features = {}, {}, {}
     for offset, (name, source) in enumerate(sorted(sources.items())):
         features = tokenised(source_examples(name, root), source.format, tokenizer, plan.max_length,
                              source.labels, plan.cache_dir)
-        source_token_counts[name] = token_counts(features, special_ids)
+        source_features[name] = features
         streams[name] = BatchStream(features, source.format, tokenizer, plan.stage1_batch_size,
                                     plan.seed + offset, rank, world)
         widths[source.format] = max(widths.get(source.format, 0), len(source.labels))
@@ -145,7 +144,9 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
     lexsim = {}
     if rank == 0:
         begin = time.perf_counter()
-        lexsim = trial_lexsim(eval_texts, source_token_counts, plan.mixture, hf_tokenize(tokenizer))
+        special_ids = set(tokenizer.all_special_ids)
+        counts = {name: token_counts(features, special_ids) for name, features in source_features.items()}
+        lexsim = trial_lexsim(eval_texts, counts, plan.mixture, hf_tokenize(tokenizer))
         timing["lexsim_s"] = time.perf_counter() - begin
     timing["total_s"] = time.perf_counter() - started
     padded = sum(s.padded_tokens for s in streams.values())

@@ -103,11 +103,18 @@ class MultiHeadModel(nn.Module):
         self.encoder = encoder
         self.heads = nn.ModuleDict(heads)
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.encoder.parameters()).device
+
     def encode(self, input_ids, attention_mask):
+        """Inputs come from CPU collators; they move to wherever the encoder is (GPU on a cluster)."""
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         if input_ids.dim() == 3:  # multiple choice: (batch, choices, length) -> rows
             input_ids, attention_mask = input_ids.flatten(0, 1), attention_mask.flatten(0, 1)
         return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     def forward(self, head: str, batch: dict, num_labels: int) -> torch.Tensor:
+        batch = {key: value.to(self.device) if torch.is_tensor(value) else value for key, value in batch.items()}
         states = self.encode(batch["input_ids"], batch["attention_mask"])
         return self.heads[head].loss(states, batch, num_labels)

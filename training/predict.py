@@ -31,7 +31,7 @@ def predict_classification(model, head, examples, labels, tokenizer, max_length,
     for indices in _sorted_batches(dataset, batch_size):
         batch = collator([dict(row) for row in dataset.select(indices)])
         states = model.encode(batch["input_ids"], batch["attention_mask"])
-        predictions[indices] = head.logits(states, len(labels)).argmax(-1).numpy()
+        predictions[indices] = head.logits(states, len(labels)).argmax(-1).cpu().numpy()
     return predictions.tolist()
 
 
@@ -45,7 +45,7 @@ def predict_tags(model, head, examples: Sequence[TagExample], labels, tokenizer,
     for indices in _sorted_batches(dataset, batch_size):
         batch = collator([dict(row) for row in dataset.select(indices)])
         states = model.encode(batch["input_ids"], batch["attention_mask"])
-        best = head.logits(states).argmax(-1)
+        best = head.logits(states).argmax(-1).cpu()
         for row, index in enumerate(indices):
             first_subwords = batch["labels"][row] != IGNORE_INDEX
             predictions[index] = [labels[i] for i in best[row][first_subwords].tolist()]
@@ -62,9 +62,9 @@ def embed(model, texts: Sequence[str], tokenizer, max_length: int, batch_size: i
         batch = tokenizer([texts[i] for i in indices], truncation=True, max_length=max_length,
                           padding=True, return_tensors="pt", return_token_type_ids=False)
         states = model.encode(batch["input_ids"], batch["attention_mask"])
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
+        mask = batch["attention_mask"].unsqueeze(-1).to(states.device, states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
-        out[torch.as_tensor(indices)] = torch.nn.functional.normalize(pooled, dim=-1)
+        out[torch.as_tensor(indices)] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu()
     return out
 
 
@@ -136,7 +136,7 @@ def predict_spans(model, head, examples, labels, tokenizer, max_length, batch_si
         chunk = [windows[i] for i in order[begin: begin + batch_size]]
         batch = _pad_windows(chunk, tokenizer)
         states = model.encode(batch["input_ids"], batch["attention_mask"])
-        starts, ends = head.logits(states, batch["attention_mask"])
+        starts, ends = (logits.float().cpu() for logits in head.logits(states, batch["attention_mask"].to(states.device)))
         for row, window in enumerate(chunk):
             allowed = torch.zeros(starts.shape[1], dtype=torch.bool)
             allowed[[i for i, span in enumerate(window.offsets) if span is not None]] = True
@@ -167,7 +167,7 @@ def predict_choices(model, head, examples, labels, tokenizer, max_length, batch_
             indices = group[begin: begin + batch_size]
             batch = collator([dict(row) for row in dataset.select(indices)])
             states = model.encode(batch["input_ids"], batch["attention_mask"])
-            predictions[indices] = head.logits(states, int(count)).argmax(-1).numpy()
+            predictions[indices] = head.logits(states, int(count)).argmax(-1).cpu().numpy()
     return predictions.tolist()
 
 
