@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
 
 from evaluation.errors import XmixError
@@ -31,14 +30,18 @@ def _quiet_libraries() -> None:
 
 
 @app.command()
-def validate(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
+def validate(spec: Path, set_: Optional[List[str]] = SetOption,
+             address: Optional[str] = typer.Option(None, help="The Ray cluster it will run on: a remote one "
+                                                   "needs an MLflow server and shared storage.")) -> None:
     """Check a spec and that every file it needs exists."""
+    from sweep.remote_checks import check_remote_compatible
     from sweep.spec import load_spec
     from sweep.validate import build_plan
-
     from training.data import check_plan_leakage
 
     loaded = load_spec(spec, set_ or [])
+    if address:
+        check_remote_compatible(loaded, address)
     plan = build_plan(loaded)
     # The same guard `sweep run` applies: a spec that validates also starts.
     leakage = check_plan_leakage(loaded.intermediate.sources, plan)
@@ -179,19 +182,14 @@ def targets(data_root: Optional[Path] = typer.Option(None, help="Default: $XMIX_
 def main() -> None:
     _quiet_libraries()
     try:
-        code = app(prog_name="xmix", standalone_mode=False)
+        # Standalone mode: click answers usage errors itself (exit 2) and exits 0 on success.
+        app(prog_name="xmix")
     except XmixError as error:
         typer.echo(f"xmix: error: {error}", err=True)
         sys.exit(2)
-    except click.exceptions.UsageError as error:
-        error.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
-        sys.exit(130)
     except WorkFailed as error:
         typer.echo(f"xmix: failed: {error}", err=True)
         sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _register_subcommands() -> None:

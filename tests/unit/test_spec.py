@@ -118,3 +118,16 @@ def test_cli_missing_spec_file_exits_2(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sweep", "validate", str(tmp_path / "none.yaml")],
                           capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert done.returncode == 2 and "spec file not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_validate_rejects_local_tracking_for_a_remote_cluster():
+    done = subprocess.run([sys.executable, "-m", "sweep", "validate", "configs/smoke.yaml",
+                           "--address", "http://10.1.2.3:8265"], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "sqlite:///mlflow.db" in done.stderr and "http" in done.stderr
+
+
+def test_cli_usage_error_exits_2_without_traceback():
+    done = subprocess.run([sys.executable, "-m", "sweep", "validate", "configs/smoke.yaml", "--bogus"],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert done.returncode == 2 and "No such option: --bogus" in done.stderr and "Traceback" not in done.stderr
