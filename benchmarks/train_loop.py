@@ -4,7 +4,7 @@ Both sides get the same model (same weights, same head init), the same pre-built
 batches in the same order, the same step count and thread count. Only the steps
 are timed: Ray start-up, worker start and model load are what ``trial_overhead_s``
 measures. The plain loop does the same arithmetic as ``training.loop._train``
-(AdamW, linear warm-up, clipping, ``loss.item()``), so the ratio is what the
+(fused AdamW, linear warm-up, clipping, ``loss.item()``), so the ratio is what the
 loop and Ray Train add, not a difference in optimiser work.
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ def plain_loop(batches: list[dict], num_labels: int, threads: int) -> list[float
 
     torch.set_num_threads(threads)
     _, model = load_encoder_model(NUM_LAYERS, HEAD, num_labels, SEED)
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR, fused=True)
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, len(batches) // 10), len(batches))
     model.train()
     clock = StepClock()
