@@ -116,7 +116,7 @@ def train(spec: Path, out: Path = typer.Option(Path("xmix-train"), help="Folder 
     from sweep.spec import load_spec
     from sweep.validate import build_plan
     from training.data import check_plan_leakage
-    from training.trainer import fit_plan
+    from training.trainer import run_trial_plan
     from evaluation.scores import objective
 
     loaded = load_spec(spec, set_ or [])
@@ -128,11 +128,13 @@ def train(spec: Path, out: Path = typer.Option(Path("xmix-train"), help="Folder 
     leakage = check_plan_leakage(used, plan)
     typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
                "evaluated examples, no overlap")
-    ensure_ray(1)
-    scores, outcome, _ = fit_plan(plan, workers=loaded.resources.workers_per_trial,
-                                  cpus_per_worker=loaded.resources.cpus_per_worker,
-                                  gpus_per_worker=loaded.resources.gpus_per_worker,
-                                  run_name=f"{loaded.name}-train", storage_path=storage_root(loaded))
+    runner = loaded.resources.resolved_runner()
+    if runner == "ray_train":
+        ensure_ray(1)
+    scores, outcome, _ = run_trial_plan(plan, runner, workers=loaded.resources.workers_per_trial,
+                                        cpus_per_worker=loaded.resources.cpus_per_worker,
+                                        gpus_per_worker=loaded.resources.gpus_per_worker,
+                                        run_name=f"{loaded.name}-train", storage_path=storage_root(loaded))
     out.mkdir(parents=True, exist_ok=True)
     (out / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False), encoding="utf-8")
     score = objective(scores, [t.name for t in plan.targets])

@@ -70,6 +70,17 @@ def ensure_ray(concurrency: int) -> None:
                  log_to_driver=True)
 
 
+def trial_resources(spec: Spec) -> dict[str, float]:
+    """in_trial: the trial's actor is the worker and holds the worker's resources.
+    ray_train: the actor only drives its Train run (see driver_resources)."""
+    if spec.resources.resolved_runner() == "in_trial":
+        resources = {"CPU": spec.resources.cpus_per_worker}
+        if spec.resources.gpus_per_worker:
+            resources["GPU"] = spec.resources.gpus_per_worker
+        return resources
+    return driver_resources()
+
+
 def driver_resources() -> dict[str, float]:
     if ray.cluster_resources().get(DRIVER_RESOURCE):
         return {"CPU": 0, DRIVER_RESOURCE: 1}
@@ -91,11 +102,12 @@ def _context(spec: Spec, parent_run_id: str, uri: str) -> TrialContext:
         sweep=spec.name, spec_dump=spec.model_dump(mode="json"), plan=build_plan(spec), groups=groups,
         baselines=tuple(search_space.baseline_points(groups, spec.search.baselines)), tracking_uri=uri,
         parent_run_id=parent_run_id, storage_path=storage_root(spec), workers=spec.resources.workers_per_trial,
-        cpus_per_worker=spec.resources.cpus_per_worker, gpus_per_worker=spec.resources.gpus_per_worker)
+        cpus_per_worker=spec.resources.cpus_per_worker, gpus_per_worker=spec.resources.gpus_per_worker,
+        runner=spec.resources.resolved_runner())
 
 
-def _trainable(context: TrialContext):
-    return tune.with_resources(tune.with_parameters(run_trial, context=context), driver_resources())
+def _trainable(context: TrialContext, spec: Spec):
+    return tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(spec))
 
 
 def _state_path(storage: str, name: str) -> Path:
@@ -130,9 +142,11 @@ def run_sweep(spec: Spec) -> dict:
     # Intermediate reports carry only the loss; the objective arrives with the last one.
     os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
     tuner = tune.Tuner(
-        _trainable(context),
+        _trainable(context, spec),
+        # Reused trial actors keep their imports and loaded model (training.encoder_cache)
+        # from one trial to the next; Ray 2.60 defaults this to False.
         tune_config=tune.TuneConfig(search_alg=searcher, num_samples=spec.search.trials,
-                                    max_concurrent_trials=spec.search.concurrency),
+                                    max_concurrent_trials=spec.search.concurrency, reuse_actors=True),
         run_config=tune.RunConfig(name=spec.name, storage_path=storage_root(spec), verbose=1),
     )
     return _fit(tuner, client, parent_run_id, spec, uri)
@@ -153,7 +167,7 @@ def resume_sweep(name: str, storage: str) -> dict:
     client.set_tag(parent_run_id, "xmix.resumed", "true")
     ensure_ray(spec.search.concurrency)
     os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
-    tuner = tune.Tuner.restore(str(state_path.parent), _trainable(_context(spec, parent_run_id, uri)),
+    tuner = tune.Tuner.restore(str(state_path.parent), _trainable(_context(spec, parent_run_id, uri), spec),
                                resume_unfinished=True, resume_errored=True)
     return _fit(tuner, client, parent_run_id, spec, uri)
 

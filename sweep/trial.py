@@ -1,8 +1,10 @@
 """One Tune trial: mixture from the searcher's params -> Ray Train run -> MLflow child run.
 
-The trial is the driver of its own TorchTrainer (Ray 2.60 Train V2); metrics
-reach Tune through ``TuneReportCallback``, and the trial owns its MLflow child
-run so that every trial has exactly one, whatever Tune's callbacks do.
+The trial runs its plan by ``resources.runner``: as the driver of its own
+TorchTrainer (Ray 2.60 Train V2; metrics reach Tune through
+``TuneReportCallback``), or in its own reused actor (metrics through
+``tune.report``). The trial owns its MLflow child run so that every trial has
+exactly one, whatever Tune's callbacks do.
 """
 from __future__ import annotations
 
@@ -11,11 +13,10 @@ from dataclasses import dataclass
 
 import yaml
 from ray import tune
-from ray.tune.integration.ray_train import TuneReportCallback
 
 from sweep import search_space, tracking
 from training.plan import TrialPlan
-from training.trainer import fit_plan
+from training.trainer import run_trial_plan
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class TrialContext:
     workers: int
     cpus_per_worker: float
     gpus_per_worker: float
+    runner: str  # "ray_train" | "in_trial" (training.trainer), resolved from resources.runner
 
 
 def fixed_mixture_spec(spec_dump: dict, mixture: dict[str, float], provenance: dict | None = None) -> str:
@@ -53,14 +55,15 @@ def run_trial(params: dict, context: TrialContext) -> None:
     plan = context.plan.with_mixture(mixture)
     hyper = {"stage1.steps": plan.stage1_steps, "stage1.lr": plan.stage1_lr,
              "stage1.batch_size": plan.stage1_batch_size, "stage2.steps": plan.stage2_steps,
-             "stage2.lr": plan.stage2_lr, "stage2.batch_size": plan.stage2_batch_size, "seed": plan.seed}
+             "stage2.lr": plan.stage2_lr, "stage2.batch_size": plan.stage2_batch_size, "seed": plan.seed,
+             "runner": context.runner}
     run_id = tracking.start_trial_run(client, context.parent_run_id, context.sweep, trial_name, trial_id, baseline,
                                       mixture, share, hyper, [t.name for t in plan.targets])
     try:
-        scores, outcome, final = fit_plan(
-            plan, workers=context.workers, cpus_per_worker=context.cpus_per_worker,
+        scores, outcome, final = run_trial_plan(
+            plan, context.runner, workers=context.workers, cpus_per_worker=context.cpus_per_worker,
             gpus_per_worker=context.gpus_per_worker, run_name=trial_name,
-            storage_path=f"{context.storage_path}/{context.sweep}-train", callbacks=[TuneReportCallback()])
+            storage_path=f"{context.storage_path}/{context.sweep}-train", to_tune=True)
     except BaseException as error:
         tracking.fail_run(client, run_id, "".join(traceback.format_exception(error)))
         raise

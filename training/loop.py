@@ -85,13 +85,19 @@ def token_counts(features, special_ids: set[int]) -> Counter:
 
 
 def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
-             report: Report = lambda metrics: None) -> dict:
-    """Returns {"scores", "history", "timing", "pad_share"}; scores only on rank 0."""
+             report: Report = lambda metrics: None, encoders=load_encoder) -> dict:
+    """Returns {"scores", "history", "timing", "pad_share"}; scores only on rank 0.
+
+    ``encoders(name_or_path, num_layers) -> (tokenizer, encoder)``: a fresh load, or
+    an ``EncoderCache`` when the process runs one trial after another.
+    """
     timing: dict[str, float] = {}
     started = time.perf_counter()
-    torch.manual_seed(plan.seed)
     root = Path(plan.data_root)
-    tokenizer, encoder = load_encoder(plan.model_name_or_path, plan.num_layers)
+    tokenizer, encoder = encoders(plan.model_name_or_path, plan.num_layers)
+    # Seeded after the load: a cached encoder skips whatever RNG a fresh load draws, and
+    # the heads, dropout and data order must not depend on which of the two happened.
+    torch.manual_seed(plan.seed)
     hidden = encoder.config.hidden_size
     timing["model_load_s"] = time.perf_counter() - started
 
@@ -174,6 +180,24 @@ def quiet_libraries() -> None:
     datasets.utils.logging.set_verbosity_error()
 
 
+def final_metrics(plan: TrialPlan, outcome: dict) -> dict:
+    """What a trial reports last: timings, padding, every score, lexsim and the objective."""
+    from evaluation.scores import flat_metrics, objective
+
+    final = {**{f"timing/{k}": v for k, v in outcome["timing"].items()}, "pad_share": outcome["pad_share"]}
+    scores = outcome["scores"]
+    if scores is None:  # ranks other than 0 evaluate nothing
+        return final
+    final.update(flat_metrics(scores))
+    final.update(outcome["lexsim"])
+    final["xtreme_r/score"] = objective(scores, [t.name for t in plan.targets])
+    return final
+
+
+def use_threads(plan: TrialPlan) -> None:
+    torch.set_num_threads(max(1, int(plan.cpus_per_worker)))
+
+
 def train_loop_per_worker(config: dict) -> None:
     """Ray Train entry point: every worker runs the plan; rank 0 reports the scores."""
     import ray.train
@@ -184,25 +208,19 @@ def train_loop_per_worker(config: dict) -> None:
     plan = TrialPlan.from_dict(config["plan"])
     context = ray.train.get_context()
     rank, world = context.get_world_rank(), context.get_world_size()
-    torch.set_num_threads(max(1, int(plan.cpus_per_worker)))
+    use_threads(plan)
 
     def wrap(model):
         # Each step trains one head only; DDP must tolerate the others' unused parameters.
         return prepare_model(model, parallel_strategy_kwargs={"find_unused_parameters": True})
 
     outcome = run_plan(plan, rank, world, wrap=wrap, report=ray.train.report)
-    final = {**{f"timing/{k}": v for k, v in outcome["timing"].items()},
-             "pad_share": outcome["pad_share"]}
+    final = final_metrics(plan, outcome)
     if rank != 0:
         ray.train.report(final)
         return
-    from evaluation.scores import flat_metrics, objective
-    scores = outcome["scores"]
-    final.update(flat_metrics(scores))
-    final.update(outcome["lexsim"])
-    final["xtreme_r/score"] = objective(scores, [t.name for t in plan.targets])
     with tempfile.TemporaryDirectory() as folder:
-        Path(folder, "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False))
+        Path(folder, "scores.json").write_text(json.dumps(outcome["scores"], indent=2, ensure_ascii=False))
         Path(folder, "outcome.json").write_text(json.dumps(
             {"history": outcome["history"], "timing": outcome["timing"], "pad_share": outcome["pad_share"]}))
         ray.train.report(final, checkpoint=Checkpoint.from_directory(folder))

@@ -1,25 +1,36 @@
-"""A TrialPlan -> one Ray Train ``TorchTrainer`` run -> its scores.
+"""A TrialPlan -> its scores, by one of two runners that run the same ``run_plan``.
 
-Used by every sweep trial (inside Tune, where the trial is the Train driver, Ray
-2.60's Train V2 pattern) and by ``xmix train`` (no Tune). Scores travel back as a
-Ray checkpoint holding ``scores.json``, so they reach the driver through the
-run's storage on a cluster as well as here.
+``ray_train``: one Ray Train ``TorchTrainer`` run (N workers, DDP); inside Tune the
+trial is the Train driver (Ray 2.60's Train V2 pattern). Scores travel back as a
+Ray checkpoint holding ``scores.json``, so they reach the driver through the run's
+storage on a cluster as well as here. This is how trials scale to GPUs.
+
+``in_trial``: one worker, in the calling process: the Tune trial's own actor,
+which the sweep reuses across trials. Each TorchTrainer run starts a controller
+and a worker process that import torch and transformers and load the model again,
+~20 s per trial on 2 CPU cores for seconds of learning (benchmarks/RESULTS.md); in
+the reused actor imports and the loaded model (``EncoderCache``) survive between
+trials. The loop, the data and the evaluation are the same code.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
-from ray.train import CheckpointConfig, RunConfig, ScalingConfig
-from ray.train.torch import TorchTrainer
-
-from training.loop import train_loop_per_worker
+from training.encoder_cache import PROCESS_ENCODERS
+from training.loop import final_metrics, quiet_libraries, run_plan, train_loop_per_worker, use_threads
 from training.plan import TrialPlan
+
+RUNNERS = ("ray_train", "in_trial")
 
 
 def fit_plan(plan: TrialPlan, *, workers: int, cpus_per_worker: float, gpus_per_worker: float,
              run_name: str, storage_path: str, callbacks: list = ()) -> tuple[dict, dict, dict]:
-    """Returns (scores, outcome, final reported metrics)."""
+    """Ray Train. Returns (scores, outcome, final reported metrics)."""
+    from ray.train import CheckpointConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
     resources = {"CPU": cpus_per_worker}
     if gpus_per_worker:
         resources["GPU"] = gpus_per_worker
@@ -36,3 +47,30 @@ def fit_plan(plan: TrialPlan, *, workers: int, cpus_per_worker: float, gpus_per_
         scores = json.loads(Path(folder, "scores.json").read_text())
         outcome = json.loads(Path(folder, "outcome.json").read_text())
     return scores, outcome, dict(result.metrics or {})
+
+
+def run_in_trial(plan: TrialPlan, *, use_gpu: bool = False,
+                 report: Callable[[dict], None] = lambda metrics: None) -> tuple[dict, dict, dict]:
+    """One worker, here. Reports as rank 0 of a Train run would: losses, then the final metrics."""
+    import torch
+
+    quiet_libraries()
+    use_threads(plan)
+    device = torch.device("cuda" if use_gpu and torch.cuda.is_available() else "cpu")
+    outcome = run_plan(plan, wrap=lambda model: model.to(device), report=report, encoders=PROCESS_ENCODERS)
+    final = final_metrics(plan, outcome)
+    report(final)
+    return outcome["scores"], outcome, final
+
+
+def run_trial_plan(plan: TrialPlan, runner: str, *, workers: int, cpus_per_worker: float, gpus_per_worker: float,
+                   run_name: str, storage_path: str, to_tune: bool = False) -> tuple[dict, dict, dict]:
+    """(scores, outcome, final metrics) by ``runner``; ``to_tune``: also report to the calling Tune trial."""
+    if runner == "in_trial":
+        from ray import tune
+
+        return run_in_trial(plan, use_gpu=gpus_per_worker > 0, **({"report": tune.report} if to_tune else {}))
+    from ray.tune.integration.ray_train import TuneReportCallback
+
+    return fit_plan(plan, workers=workers, cpus_per_worker=cpus_per_worker, gpus_per_worker=gpus_per_worker,
+                    run_name=run_name, storage_path=storage_path, callbacks=[TuneReportCallback()] if to_tune else [])

@@ -229,7 +229,10 @@ def _submit_smoke(stack: Stack) -> None:
     started = time.monotonic()
     result = stack.xmix("submit", "configs/smoke.yaml", "--address", stack.dashboard_url,
                         "--set", f"tracking.uri={stack.mlflow_url}",
-                        "--set", f"storage.path={stack.workdir / 'runs'}")
+                        "--set", f"storage.path={stack.workdir / 'runs'}",
+                        # The local smoke sweep covers the in_trial runner; this one keeps the
+                        # Ray Train path (a TorchTrainer per trial) tested on a real head.
+                        "--set", "resources.runner=ray_train")
     stack.submit_output = result.stdout + result.stderr
     if result.returncode != 0:
         raise RuntimeError(f"xmix submit exited {result.returncode}:\n{stack.submit_output}")

@@ -64,6 +64,7 @@ def test_runs_on_the_mlflow_server(cluster_sweep: Stack):
         mixture = {k: float(v) for k, v in params.items() if k.startswith("mix/")}
         assert len(mixture) == 5 and math.isclose(sum(mixture.values()), 1.0, abs_tol=1e-6), mixture
         assert tags["xmix.kind"] == "trial" and tags["xmix.status"] == "finished", tags
+        assert params["runner"] == "ray_train", params
         assert METRIC in metrics and 0 <= metrics[METRIC] <= 100, metrics
         scores.append(metrics[METRIC])
     assert {_as_dict(c["data"]["tags"])["xmix.baseline"] for c in children} == BASELINES

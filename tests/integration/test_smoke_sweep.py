@@ -62,7 +62,7 @@ def test_parent_run_layout(sweep):
     assert len(tags["xmix.spec_sha256"]) == 64
     params = parent.data.params
     assert params["search.trials"] == "3" and params["model.num_layers"] == "2"
-    assert params["resources.workers_per_trial"] == "1"
+    assert params["resources.workers_per_trial"] == "1" and params["resources.runner"] == "auto"
     best = max(c.data.metrics["xtreme_r/score"] for c in children)
     assert parent.data.metrics["best/xtreme_r/score"] == pytest.approx(best)
     artifacts = {a.path for a in sweep["client"].list_artifacts(parent.info.run_id)}
@@ -95,6 +95,7 @@ def test_child_params_metrics_and_artifacts(sweep):
         assert math.isclose(sum(mix.values()), 1.0, abs_tol=1e-9)
         english = mix["mnli"] + mix["squad2"] + mix["hellaswag"]
         assert english == pytest.approx(float(child.data.params["english_share"]))
+        assert child.data.params["runner"] == "in_trial"  # resources.runner auto, one worker
         metrics = child.data.metrics
         for key in ("xnli/de/accuracy", "xnli/zh/accuracy", "panx/de/f1", "panx/ar/f1",
                     "tatoeba/deu/accuracy", "tatoeba/cmn/accuracy"):

@@ -131,3 +131,21 @@ def test_cli_usage_error_exits_2_without_traceback():
     done = subprocess.run([sys.executable, "-m", "sweep", "validate", "configs/smoke.yaml", "--bogus"],
                           capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert done.returncode == 2 and "No such option: --bogus" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_runner_auto_resolves_by_worker_count(monkeypatch):
+    monkeypatch.chdir(PROJECT_ROOT)
+    assert load_spec(SMOKE).resources.resolved_runner() == "in_trial"
+    several = load_spec(SMOKE, ["resources.workers_per_trial=2"])
+    assert several.resources.resolved_runner() == "ray_train"
+    assert load_spec(SMOKE, ["resources.runner=ray_train"]).resources.resolved_runner() == "ray_train"
+
+
+def test_in_trial_runner_refuses_several_workers(tmp_path):
+    message = error_of(write_spec(tmp_path, resources__workers_per_trial=2, resources__runner="in_trial"))
+    assert "resources.runner: in_trial runs one worker, but workers_per_trial is 2" in message
+
+
+def test_unknown_runner_lists_the_allowed_ones(tmp_path):
+    message = error_of(write_spec(tmp_path, resources__runner="local"))
+    assert "resources.runner" in message and "'ray_train'" in message and "'in_trial'" in message
