@@ -103,6 +103,17 @@ def measure_table(table: Table, seeds: int, budget: int, samplers=("tpe", "gp"))
             "seeds": seeds, "budget": budget, "random_trials": RANDOM_TRIALS}
 
 
+def strongest_weight_correlation(table: Table) -> dict:
+    from scipy.stats import spearmanr
+
+    best = {"source": None, "rho": 0.0, "p_value": 1.0}
+    for column, source in enumerate(table.sources):
+        rho, p_value = spearmanr(table.mixtures[:, column], table.scores)
+        if abs(rho) > abs(best["rho"]):
+            best = {"source": source, "rho": float(rho), "p_value": float(p_value)}
+    return best
+
+
 def measure(quick: bool, table_path: Path = DEFAULT_TABLE, seeds: int | None = None) -> dict[str, Figure]:
     goal = f"<= {GOAL:g} (median trials TPE / random)"
     if not Path(table_path).is_file():
@@ -112,6 +123,8 @@ def measure(quick: bool, table_path: Path = DEFAULT_TABLE, seeds: int | None = N
     result = measure_table(table, seeds, budget=RANDOM_TRIALS)
     ratio = result["ratio"]["tpe"]
     note = "" if len(table) >= 64 else f"table holds {len(table)} rows; the figure needs >= 64"
+    # Is there anything to find? The strongest rank correlation of one mixture weight with the score.
+    result["strongest_weight_spearman"] = strongest_weight_correlation(table)
     return {"search_efficiency": Figure(value=ratio, goal=goal, met=ratio <= GOAL and len(table) >= 64,
                                         details=result | {"gp_ratio": result["ratio"]["gp"]}, note=note)}
 

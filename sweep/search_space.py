@@ -64,6 +64,9 @@ def _within(group: Sequence[str], params: Mapping[str, float]) -> dict[str, floa
         return {group[0]: 1.0}
     raw = {s: -math.log(params.get(u_key(s), EQUAL_U)) for s in group}
     total = sum(raw.values())
+    if total == 0:
+        # Every u at the upper bound 1.0 (GP and TPE do propose bounds): equal u's, equal weights.
+        return {s: 1.0 / len(group) for s in group}
     return {s: value / total for s, value in raw.items()}
 
 

@@ -29,6 +29,15 @@ def test_random_params_give_points_on_the_simplex():
         assert math.isclose(english, params[SHARE], abs_tol=1e-12)
 
 
+def test_every_u_at_the_upper_bound_gives_equal_weights():
+    """GP proposes bounds: u = 1.0 for a whole group made -log(u) sum to 0 (ZeroDivisionError)."""
+    params = {SHARE: 0.4, **{u_key(s): 1.0 for s in GROUPS.english}, u_key("pawsx.de"): 1.0, u_key("mlqa.zh"): 0.5}
+    mixture = mixture_from_params(GROUPS, params)
+    # English: 0.4 split equally; non-English: pawsx.de has -log(1) = 0, so mlqa.zh takes all 0.6.
+    assert mixture == pytest.approx({"mnli": 0.4 / 3, "squad2": 0.4 / 3, "hellaswag": 0.4 / 3,
+                                     "pawsx.de": 0.0, "mlqa.zh": 0.6})
+
+
 def test_baselines_are_corners():
     points = dict(baseline_points(GROUPS, ["english_only", "non_english_only", "uniform"]))
     english_only = mixture_from_params(GROUPS, points["english_only"])
