@@ -25,6 +25,7 @@ from sweep.spec import Spec, spec_from_dict
 from sweep.trial import TrialContext, run_trial
 from sweep.validate import build_plan
 from training.data import check_plan_leakage
+from training.trainer import worker_resources
 
 DRIVER_RESOURCE = "xmix_trial_driver"
 SAMPLERS = {
@@ -74,10 +75,7 @@ def trial_resources(spec: Spec) -> dict[str, float]:
     """in_trial: the trial's actor is the worker and holds the worker's resources.
     ray_train: the actor only drives its Train run (see driver_resources)."""
     if spec.resources.resolved_runner() == "in_trial":
-        resources = {"CPU": spec.resources.cpus_per_worker}
-        if spec.resources.gpus_per_worker:
-            resources["GPU"] = spec.resources.gpus_per_worker
-        return resources
+        return worker_resources(spec.resources.cpus_per_worker, spec.resources.gpus_per_worker)
     return driver_resources()
 
 

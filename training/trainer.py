@@ -22,7 +22,12 @@ from training.encoder_cache import PROCESS_ENCODERS
 from training.loop import final_metrics, quiet_libraries, run_plan, train_loop_per_worker, use_threads
 from training.plan import TrialPlan
 
-RUNNERS = ("ray_train", "in_trial")
+def worker_resources(cpus_per_worker: float, gpus_per_worker: float) -> dict[str, float]:
+    """What one worker of a trial asks Ray for: a Train worker, or the in_trial actor that is the worker."""
+    resources = {"CPU": cpus_per_worker}
+    if gpus_per_worker:
+        resources["GPU"] = gpus_per_worker
+    return resources
 
 
 def fit_plan(plan: TrialPlan, *, workers: int, cpus_per_worker: float, gpus_per_worker: float,
@@ -31,14 +36,11 @@ def fit_plan(plan: TrialPlan, *, workers: int, cpus_per_worker: float, gpus_per_
     from ray.train import CheckpointConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
-    resources = {"CPU": cpus_per_worker}
-    if gpus_per_worker:
-        resources["GPU"] = gpus_per_worker
     trainer = TorchTrainer(
         train_loop_per_worker,
         train_loop_config={"plan": plan.to_dict()},
         scaling_config=ScalingConfig(num_workers=workers, use_gpu=gpus_per_worker > 0,
-                                     resources_per_worker=resources),
+                                     resources_per_worker=worker_resources(cpus_per_worker, gpus_per_worker)),
         run_config=RunConfig(name=run_name, storage_path=storage_path, callbacks=list(callbacks),
                              checkpoint_config=CheckpointConfig(num_to_keep=1)),
     )
