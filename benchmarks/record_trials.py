@@ -29,6 +29,8 @@ from benchmarks.common import PROJECT_ROOT, cache_dir, prepare_environment
 DEFAULT_OUT = PROJECT_ROOT / "benchmarks" / "trials.csv"
 DRAW_SEED = 0
 TIMING_KEYS = ("model_load_s", "data_prep_s", "stage1_s", "stage2_s", "eval_s")
+# The table's config (CLI defaults): what makes rows comparable, also for benchmarks.seed_noise.
+NUM_LAYERS, STAGE1_STEPS, STAGE2_STEPS, EVAL_CAP = 2, 40, 30, 60
 
 
 def cheap_plan(num_layers: int, stage1_steps: int, stage2_steps: int, eval_cap: int, cache: Path):
@@ -139,10 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=64, help="rows the table should hold (>= 64 for the figure)")
     parser.add_argument("--limit", type=int, default=None, help="record at most N new rows in this run")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--num-layers", type=int, default=2)
-    parser.add_argument("--stage1-steps", type=int, default=40)
-    parser.add_argument("--stage2-steps", type=int, default=30)
-    parser.add_argument("--eval-cap", type=int, default=60, help="examples per target language")
+    parser.add_argument("--num-layers", type=int, default=NUM_LAYERS)
+    parser.add_argument("--stage1-steps", type=int, default=STAGE1_STEPS)
+    parser.add_argument("--stage2-steps", type=int, default=STAGE2_STEPS)
+    parser.add_argument("--eval-cap", type=int, default=EVAL_CAP, help="examples per target language")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cache-dir", type=Path, default=None, help="tokenised-data cache (default: XMIX_CACHE)")
     return record(parser.parse_args(argv))

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from benchmarks.record_trials import cheap_plan
+    from benchmarks.record_trials import EVAL_CAP, NUM_LAYERS, STAGE1_STEPS, STAGE2_STEPS, cheap_plan
     from evaluation.scores import objective
     from training.encoder_cache import EncoderCache
     from training.loop import quiet_libraries, run_plan
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     with open(args.table, newline="") as handle:
         row = next(r for r in csv.DictReader(handle) if int(r["index"]) == args.row)
     # record_trials' defaults: the rows must be comparable to the table's.
-    _, plan = cheap_plan(2, 40, 30, 60, cache_dir(None))
+    _, plan = cheap_plan(NUM_LAYERS, STAGE1_STEPS, STAGE2_STEPS, EVAL_CAP, cache_dir(None))
     mixture = {key[len("mix/"):]: float(value) for key, value in row.items() if key.startswith("mix/")}
     encoders = EncoderCache()
     scores = {}
