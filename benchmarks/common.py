@@ -99,17 +99,23 @@ def skipped(goal: str, note: str) -> Figure:
     return Figure(goal=goal, note=note)
 
 
-def load_encoder_model(num_layers: int, head_name: str, num_labels: int, seed: int):
-    """(tokenizer, MultiHeadModel) with one classification head; the seed fixes the head's init."""
+def load_encoder_model(num_layers: int, labels: tuple[str, ...], seed: int, head_name: str | None = None):
+    """(tokenizer, MultiHeadModel, head name) with one classification head over ``labels``.
+
+    The head is keyed as stage 1 keys it (``training.model.head_key``, one head per label
+    space) unless ``head_name`` is given (stage 2 calls its head "target"). The seed fixes
+    the head's init, so both sides of a comparison start from the same weights.
+    """
     import torch
 
     from evaluation.examples import Format
-    from training.model import MultiHeadModel, load_encoder, make_head
+    from training.model import MultiHeadModel, head_key, load_encoder, make_head
 
     tokenizer, encoder = load_encoder(str(MODEL_PATH), num_layers)
+    name = head_name or head_key(Format.CLASSIFICATION, tuple(labels))
     torch.manual_seed(seed)
-    head = make_head(Format.CLASSIFICATION, encoder.config.hidden_size, num_labels)
-    return tokenizer, MultiHeadModel(encoder, {head_name: head})
+    head = make_head(Format.CLASSIFICATION, encoder.config.hidden_size, len(labels))
+    return tokenizer, MultiHeadModel(encoder, {name: head}), name
 
 
 def load_tokenizer():

@@ -1,4 +1,5 @@
-"""eval_examples_per_s: ``training.predict.predict_classification`` vs a naive baseline, on XNLI dev.
+"""eval_examples_per_s: ``training.predict.predict_classification`` vs a naive baseline, on XNLI's
+search set (dev).
 
 "after" is the implementation: cached features, length-sorted batches, dynamic
 padding, ``inference_mode``. "before" is what a first version typically does and
@@ -30,18 +31,21 @@ def naive_predict(model, head, examples, labels, tokenizer, max_length: int, bat
                               max_length=max_length, padding="max_length", return_tensors="pt",
                               return_token_type_ids=False)
             states = model.encode(batch["input_ids"], batch["attention_mask"])
-            predictions.extend(head.logits(states, len(labels)).argmax(-1).tolist())
+            predictions.extend(head.logits(states, batch["attention_mask"]).argmax(-1).tolist())
     return predictions
 
 
-def xnli_dev(per_language: int):
+def xnli_search_set(per_language: int):
+    """The first examples of XNLI's search set (what a sweep's trials score) per language."""
     import evaluation.targets  # noqa: F401  (registration)
     from evaluation.targets import TARGETS
+    from training.plan import SEARCH
 
     target = TARGETS.get("xnli")
+    search_set = target.eval_sets()[SEARCH]
     examples = []
     for language in LANGUAGES:
-        examples.extend(target.read(data_root(), language, "dev")[:per_language])
+        examples.extend(target.read_eval(data_root(), language, search_set)[:per_language])
     return examples, target.labels
 
 
@@ -53,11 +57,11 @@ def measure(quick: bool, threads: int, cache: Path) -> dict[str, Figure]:
 
     quiet_libraries()
     torch.set_num_threads(threads)
-    examples, labels = xnli_dev(12 if quick else 60)
+    examples, labels = xnli_search_set(12 if quick else 60)
     rounds = 1 if quick else 3
-    tokenizer, model = load_encoder_model(NUM_LAYERS, "classification", len(labels), SEED)
+    tokenizer, model, head_name = load_encoder_model(NUM_LAYERS, labels, SEED)
     model.eval()
-    head = model.heads["classification"]
+    head = model.heads[head_name]
 
     def after():
         return predict_classification(model, head, examples, labels, tokenizer, MAX_LENGTH, EVAL_BATCH_SIZE, cache)

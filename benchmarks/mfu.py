@@ -7,9 +7,9 @@ FLOPs = 6 * N * tokens, N = parameters outside the embeddings (Kaplan et al.
 2020 counting; attention-score FLOPs left out), tokens = real tokens, so padding
 lowers MFU. Peak = the card's dense bf16 tensor-core rate, the usual denominator.
 
-``training.loop._train`` does not move batches to the model's device (run_plan
-has no device handling), so batches go through ``DeviceStream`` here. The loop
-runs in fp32 as implemented; a bf16-autocast run shows what mixed precision adds.
+Batches go through ``DeviceStream``, which counts their tokens and starts the copy
+to the GPU without blocking (``MultiHeadModel.forward`` would copy them anyway). The
+loop runs in fp32 as implemented; a bf16-autocast run shows what mixed precision adds.
 """
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def run(features, fmt, labels, tokenizer, device, steps: int, warmup: int, bf16:
         return "target"
 
     # _train calls parameters() and train() on what it gets: the wrapper forwards both.
-    _train(Autocast(model, bf16), {"target": stream}, draw, lambda _: ("target", len(labels)), steps, 2e-5,
-           lambda metrics: None, 10**9, stage=2)
+    _train(Autocast(model, bf16), {"target": stream}, draw, lambda _: "target", steps, 2e-5,
+           lambda metrics: None, 10**9, "stage2/xnli")
     if device.type == "cuda":
         torch.cuda.synchronize()
     clock.stop()

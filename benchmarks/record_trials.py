@@ -11,9 +11,14 @@ take one to two hours on 2 cores (a warm-cache row took 126 s on a
 busy 2-core machine; the first row also tokenises every source). Every row uses the same seed, so score
 differences come from the mixture, not from data order.
 
+Each row is scored on the targets' search sets and its columns carry the sweep's
+metric names (``search/xtreme_r/score``, ``search/xtreme_r/<task>``). Tables recorded
+before issue 10 name the objective ``xtreme_r/score``; ``search_efficiency`` reads both.
+
 Resumable: draw i is always the same mixture (one seeded generator, a fixed number
 of draws per row), rows already in the file are skipped, and a file recorded
-under another config is refused rather than mixed in.
+under another config is refused rather than mixed in (benchmarks/trials.csv is such a
+historical table: record a new one with ``--out``).
 """
 from __future__ import annotations
 
@@ -36,10 +41,11 @@ NUM_LAYERS, STAGE1_STEPS, STAGE2_STEPS, EVAL_CAP = 2, 40, 30, 60
 def cheap_plan(num_layers: int, stage1_steps: int, stage2_steps: int, eval_cap: int, cache: Path):
     import yaml
 
+    from dataclasses import replace
+
     from benchmarks.common import MODEL_PATH
     from sweep.spec import spec_from_dict
     from sweep.validate import build_plan
-    from training.plan import TrialPlan
 
     raw = yaml.safe_load((PROJECT_ROOT / "configs" / "demo.yaml").read_text())
     raw["model"].update(name_or_path=str(MODEL_PATH), num_layers=num_layers)
@@ -47,8 +53,14 @@ def cheap_plan(num_layers: int, stage1_steps: int, stage2_steps: int, eval_cap: 
     for target in raw["targets"].values():
         target["eval_cap"] = eval_cap
     spec = spec_from_dict(raw, "configs/demo.yaml (record_trials)")
-    plan = build_plan(spec)
-    return spec, TrialPlan.from_dict({**plan.to_dict(), "cache_dir": str(cache)})
+    return spec, replace(build_plan(spec), cache_dir=str(cache))
+
+
+def row_plan(plan, mixture: dict[str, float]):
+    """One row's run: its mixture under the table's one seed, scored on the search sets only."""
+    from training.plan import SEARCH
+
+    return plan.for_run(mixture, plan.seed, (SEARCH,))
 
 
 def config_id(plan) -> str:
@@ -87,9 +99,9 @@ def existing_rows(path: Path, config: str) -> set[int]:
 def record(args: argparse.Namespace) -> int:
     import torch
 
-    from evaluation.scores import flat_metrics, objective
     from sweep.search_space import Groups, mixture_from_params
-    from training.loop import quiet_libraries, run_plan
+    from training.loop import final_metrics, quiet_libraries, run_plan
+    from training.plan import SEARCH
 
     quiet_libraries()
     torch.set_num_threads(args.threads)
@@ -100,9 +112,10 @@ def record(args: argparse.Namespace) -> int:
     done = existing_rows(args.out, config)
     sources = list(spec.intermediate.sources)
     targets = [t.name for t in plan.targets]
+    # The sweep's metric names (training.loop.final_metrics), so a table reads like the runs.
+    score_keys = [f"{SEARCH}/xtreme_r/score"] + [f"{SEARCH}/xtreme_r/{t}" for t in targets]
     fields = (["index", "config"] + list(draw_params(groups, 1)[0]) + [f"mix/{s}" for s in sources]
-              + ["xtreme_r/score"] + [f"xtreme_r/{t}" for t in targets] + ["total_s"]
-              + [f"timing/{k}" for k in TIMING_KEYS])
+              + score_keys + ["total_s"] + [f"timing/{k}" for k in TIMING_KEYS])
     recorded = 0
     for index, params in enumerate(draw_params(groups, args.trials)):
         if index in done:
@@ -111,13 +124,13 @@ def record(args: argparse.Namespace) -> int:
             break
         mixture = mixture_from_params(groups, params)
         begin = time.perf_counter()
-        outcome = run_plan(plan.with_mixture(mixture))
-        scores = outcome["scores"]
-        flat = flat_metrics(scores)
+        run = row_plan(plan, mixture)
+        outcome = run_plan(run)
+        final = final_metrics(run, outcome)
         row = {"index": index, "config": config, **params, **{f"mix/{s}": mixture.get(s, 0.0) for s in sources},
-               "xtreme_r/score": objective(scores, targets), **{f"xtreme_r/{t}": flat[f"xtreme_r/{t}"] for t in targets},
+               **{key: final[key] for key in score_keys},
                "total_s": round(time.perf_counter() - begin, 2),
-               **{f"timing/{k}": round(outcome["timing"].get(k, 0.0), 2) for k in TIMING_KEYS}}
+               **{f"timing/{k}": round(outcome.timing.get(k, 0.0), 2) for k in TIMING_KEYS}}
         new_file = not args.out.is_file()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         with args.out.open("a", newline="") as handle:  # one row at a time: an interrupted run keeps its rows
@@ -127,7 +140,7 @@ def record(args: argparse.Namespace) -> int:
             writer.writerow(row)
         recorded += 1
         stages = ", ".join(f"{k} {row[f'timing/{k}']:.0f}" for k in TIMING_KEYS)
-        print(f"trial {index}: xtreme_r/score {row['xtreme_r/score']:.2f} in {row['total_s']:.1f} s ({stages})",
+        print(f"trial {index}: {score_keys[0]} {row[score_keys[0]]:.2f} in {row['total_s']:.1f} s ({stages})",
               flush=True)
     print(f"{args.out}: {len(done) + recorded} of {args.trials} trials recorded")
     return 0

@@ -13,6 +13,10 @@ Every trial uses all five smoke sources (only the ``uniform`` baseline, then
 searched mixtures, whose weights are all positive): the second trial then needs
 exactly the tokenised data the first one wrote, which is what data_prep_ratio asks.
 The concurrency-1 sweep runs first, on a fresh XMIX_CACHE.
+
+Search trials only: the confirmation phase that configs/smoke.yaml adds is switched
+off (``search.confirm=null``), so the wall time holds exactly the trials whose
+``timing/total_s`` it is compared with (``run_sweep``'s "runs" are the search runs).
 """
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ def smoke_spec(name: str, trials: int, concurrency: int, folder: Path, stage1_st
     return load_spec(PROJECT_ROOT / "configs" / "smoke.yaml", [
         f"name={name}", f"model.name_or_path={MODEL_PATH}", f"resources.runner={runner}",
         f"search.trials={trials}", f"search.concurrency={concurrency}", "search.baselines=[uniform]",
+        "search.confirm=null", "search.seeds_per_trial=1",
         f"intermediate.steps={stage1_steps}", f"stage2.steps={stage2_steps}",
         f"storage.path={folder / 'runs'}", f"tracking.uri=sqlite:///{folder / 'mlflow.db'}",
     ])

@@ -21,12 +21,15 @@ SEED = 0
 
 
 def demo_plan(stage1_steps: int, stage2_steps: int, eval_cap: int, cache: Path):
-    """configs/demo.yaml as a TrialPlan (uniform mixture), fewer steps, tiny eval sets."""
+    """configs/demo.yaml as one search run (uniform mixture, the spec's seed), fewer steps,
+    tiny eval sets."""
+    from dataclasses import replace
+
     import yaml
 
     from sweep.spec import spec_from_dict
     from sweep.validate import build_plan
-    from training.plan import TrialPlan
+    from training.plan import SEARCH
 
     raw = yaml.safe_load((PROJECT_ROOT / "configs" / "demo.yaml").read_text())
     raw["model"]["name_or_path"] = str(MODEL_PATH)
@@ -34,7 +37,9 @@ def demo_plan(stage1_steps: int, stage2_steps: int, eval_cap: int, cache: Path):
     for target in raw["targets"].values():
         target["eval_cap"] = eval_cap  # evaluation does not touch pad_share; keep it cheap
     plan = build_plan(spec_from_dict(raw, "configs/demo.yaml (benchmark)"))
-    return TrialPlan.from_dict({**plan.to_dict(), "cache_dir": str(cache)})
+    uniform = {source: 1 / len(plan.sources) for source in plan.sources}
+    # Search role only: the report sets add evaluation, which pad_share does not count.
+    return replace(plan.for_run(uniform, plan.seed, (SEARCH,)), cache_dir=str(cache))
 
 
 def measure_pad_share(quick: bool, threads: int, cache: Path) -> dict[str, Figure]:
@@ -47,9 +52,9 @@ def measure_pad_share(quick: bool, threads: int, cache: Path) -> dict[str, Figur
     steps = (10, 10) if quick else (60, 60)  # the demo's steps in the full run
     plan = demo_plan(*steps, eval_cap=4, cache=cache)
     outcome = run_plan(plan)
-    share = outcome["pad_share"]
+    share = outcome.pad_share
     details = {"config": "configs/demo.yaml, uniform mixture", "stage1_steps": steps[0], "stage2_steps": steps[1],
-               "sources": sorted(plan.mixture), "timing": outcome["timing"]}
+               "sources": sorted(plan.mixture), "timing": outcome.timing}
     return {"pad_share": Figure(value=share, goal=f"<= {PAD_SHARE_GOAL:g}", met=share <= PAD_SHARE_GOAL,
                                 details=details)}
 
@@ -71,7 +76,7 @@ def ours_tokens_per_s(features, fmt, labels, tokenizer, steps: int, warmup: int)
     from training.batches import BatchStream
     from training.loop import _train
 
-    _, model = load_encoder_model(NUM_LAYERS, "target", len(labels), SEED)
+    _, model, head = load_encoder_model(NUM_LAYERS, labels, SEED, head_name="target")
     stream = CountingStream(BatchStream(features, fmt, tokenizer, BATCH_SIZE, SEED))
     clock = StepClock()
 
@@ -80,8 +85,8 @@ def ours_tokens_per_s(features, fmt, labels, tokenizer, steps: int, warmup: int)
         return "target"
 
     # Stage 2 as run_plan runs it: no loss reports inside the stage.
-    _train(model, {"target": stream}, draw, lambda _: ("target", len(labels)), steps, LR,
-           lambda metrics: None, 10**9, stage=2)
+    _train(model, {"target": stream}, draw, lambda _: head, steps, LR,
+           lambda metrics: None, 10**9, "stage2/xnli")
     clock.stop()
     times, tokens = after_warmup(clock.step_times(), warmup), after_warmup(stream.tokens, warmup)
     return {"tokens_per_s": sum(tokens) / sum(times), "timed_steps": len(times),

@@ -18,7 +18,7 @@ from pathlib import Path
 from benchmarks.common import (BATCH_SIZE, LR, MAX_LENGTH, NUM_LAYERS, Figure, StepClock, after_warmup,
                                load_encoder_model, load_tokenizer, mnli_stage2)
 
-HEAD = "classification"
+STREAM = "mnli"
 SEED = 0
 REPORT_EVERY = 10  # as TrialPlan.report_every: ray.train.report's cost belongs to the loop
 
@@ -36,29 +36,30 @@ class ListStream:
         return batch
 
 
-def build_batches(steps: int, cache: Path) -> list[dict]:
+def build_batches(steps: int, cache: Path) -> tuple[list[dict], tuple[str, ...]]:
+    """(batches, their label names): the labels choose the head (one per label space)."""
     from training.batches import BatchStream
 
     tokenizer = load_tokenizer()
-    features, fmt, _ = mnli_stage2(tokenizer, MAX_LENGTH, cache)
+    features, fmt, labels = mnli_stage2(tokenizer, MAX_LENGTH, cache)
     stream = BatchStream(features, fmt, tokenizer, BATCH_SIZE, SEED)
-    return [dict(stream.next()) for _ in range(steps)]
+    return [dict(stream.next()) for _ in range(steps)], tuple(labels)
 
 
-def plain_loop(batches: list[dict], num_labels: int, threads: int) -> list[float]:
+def plain_loop(batches: list[dict], labels: tuple[str, ...], threads: int) -> list[float]:
     """Step times of a hand-written loop: forward, backward, clip, step, schedule, zero_grad."""
     import torch
     from transformers import get_linear_schedule_with_warmup
 
     torch.set_num_threads(threads)
-    _, model = load_encoder_model(NUM_LAYERS, HEAD, num_labels, SEED)
+    _, model, head = load_encoder_model(NUM_LAYERS, labels, SEED)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LR, fused=True)
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, len(batches) // 10), len(batches))
     model.train()
     clock = StepClock()
     for batch in batches:
         clock.mark()
-        loss = model(HEAD, batch, num_labels)
+        loss = model(head, batch)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -80,17 +81,16 @@ def worker(config: dict) -> None:
     quiet_libraries()
     torch.set_num_threads(config["threads"])
     batches = torch.load(config["batches_path"])
-    num_labels = config["num_labels"]
-    _, model = load_encoder_model(NUM_LAYERS, HEAD, num_labels, SEED)
+    _, model, head = load_encoder_model(NUM_LAYERS, tuple(config["labels"]), SEED)
     model = prepare_model(model, parallel_strategy_kwargs={"find_unused_parameters": True})
     clock = StepClock()
 
     def draw() -> str:
         clock.mark()
-        return HEAD
+        return STREAM
 
-    _train(model, {HEAD: ListStream(batches)}, draw, lambda _: (HEAD, num_labels), len(batches), LR,
-           ray.train.report, REPORT_EVERY, stage=1)
+    _train(model, {STREAM: ListStream(batches)}, draw, lambda _: head, len(batches), LR,
+           ray.train.report, REPORT_EVERY, "stage1")
     clock.stop()
     if ray.train.get_context().get_world_rank() == 0:
         # Train V2 returns no metrics without a checkpoint; the benchmark runs on one machine,
@@ -98,7 +98,7 @@ def worker(config: dict) -> None:
         Path(config["out_path"]).write_text(json.dumps(clock.step_times()))
 
 
-def ray_train_loop(batches_path: Path, num_labels: int, steps: int, threads: int, folder: Path) -> list[float]:
+def ray_train_loop(batches_path: Path, labels: tuple[str, ...], steps: int, threads: int, folder: Path) -> list[float]:
     import ray
     from ray.train import RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -113,7 +113,7 @@ def ray_train_loop(batches_path: Path, num_labels: int, steps: int, threads: int
     try:
         trainer = TorchTrainer(
             worker,
-            train_loop_config={"batches_path": str(batches_path), "num_labels": num_labels, "threads": threads,
+            train_loop_config={"batches_path": str(batches_path), "labels": list(labels), "threads": threads,
                                "out_path": str(out_path)},
             scaling_config=ScalingConfig(num_workers=1, resources_per_worker={"CPU": threads}),
             run_config=RunConfig(name="bench-train-loop", storage_path=str(folder / "ray")),
@@ -132,8 +132,7 @@ def measure(quick: bool, threads: int, cache: Path) -> dict[str, Figure]:
     import torch
 
     steps, warmup = (12, 3) if quick else (80, 10)
-    batches = build_batches(steps, cache)
-    num_labels = 3
+    batches, labels = build_batches(steps, cache)
     with tempfile.TemporaryDirectory(prefix="xmix-bench-loop-") as name:
         folder = Path(name)
         batches_path = folder / "batches.pt"
@@ -141,9 +140,9 @@ def measure(quick: bool, threads: int, cache: Path) -> dict[str, Figure]:
         # Plain, Ray, plain again: the mean of the two plain runs cancels slow drift in
         # machine load (other processes on a shared 2-core machine).
         begin = time.perf_counter()
-        plain_first = after_warmup(plain_loop(batches, num_labels, threads), warmup)
-        ray_times = after_warmup(ray_train_loop(batches_path, num_labels, steps, threads, folder), warmup)
-        plain_second = after_warmup(plain_loop(batches, num_labels, threads), warmup) if not quick else []
+        plain_first = after_warmup(plain_loop(batches, labels, threads), warmup)
+        ray_times = after_warmup(ray_train_loop(batches_path, labels, steps, threads, folder), warmup)
+        plain_second = after_warmup(plain_loop(batches, labels, threads), warmup) if not quick else []
         wall = time.perf_counter() - begin
     plain_mean = statistics.mean(plain_first + plain_second)
     ray_mean = statistics.mean(ray_times)

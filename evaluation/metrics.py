@@ -10,6 +10,11 @@ Where those scripts deviate from the papers, the docstring says so.
 Inputs are checked, not asserted (``assert`` vanishes under ``python -O``): a
 length mismatch or an empty input raises ``XmixError`` with both counts.
 Aggregation over languages and tasks lives in ``evaluation.scores``.
+
+Each metric also has a ``*_units`` form: one row per example such that the
+metric is a fixed function of the rows (``mean_percent`` or
+``seqeval_f1_from_units``). Resampling rows with replacement then resamples
+examples, which is what a paired bootstrap over examples needs.
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Collection, Hashable, Sequence
+
+import numpy as np
 
 from evaluation.errors import XmixError
 
@@ -56,6 +63,33 @@ def retrieval_accuracy(predicted_index: Sequence[int], gold_index: Sequence[int]
     """
     _check_parallel("retrieval_accuracy", "gold indices", gold_index, "predicted indices", predicted_index)
     return _percent_equal(gold_index, predicted_index)
+
+
+def accuracy_units(gold: Sequence, predicted: Sequence) -> np.ndarray:
+    """1.0 per example whose prediction equals its gold label, else 0.0 (``mean_percent`` -> accuracy)."""
+    _check_parallel("accuracy_units", "gold labels", gold, "predictions", predicted)
+    return np.array([float(g == p) for g, p in zip(gold, predicted)])
+
+
+def retrieval_accuracy_units(predicted_index: Sequence[int], gold_index: Sequence[int]) -> np.ndarray:
+    """1.0 per sentence whose nearest neighbour is its translation (``mean_percent`` -> Tatoeba accuracy)."""
+    _check_parallel("retrieval_accuracy_units", "gold indices", gold_index, "predicted indices", predicted_index)
+    return np.array([float(g == p) for g, p in zip(gold_index, predicted_index)])
+
+
+def _check_units(what: str, units) -> np.ndarray:
+    rows = np.asarray(units, dtype=float)
+    if rows.ndim == 0 or len(rows) == 0:
+        raise XmixError(f"{what}: no unit rows to score (got shape {rows.shape})")
+    return rows
+
+
+def mean_percent(units) -> float:
+    """Accuracy, QA (EM + F1) / 2, mAP@k and MRR@k from their unit rows: the mean, in percent."""
+    rows = _check_units("mean_percent", units)
+    if rows.ndim != 1:
+        raise XmixError(f"mean_percent: expected one score per example (shape (n,)), got shape {rows.shape}")
+    return 100.0 * float(rows.sum()) / len(rows)
 
 
 # --- tagging -----------------------------------------------------------------
@@ -101,6 +135,50 @@ def tagging_scores(gold_tags: Sequence[Sequence[str]], predicted_tags: Sequence[
             "precision": 100.0 * precision_score(gold_lists, predicted_lists),
             "recall": 100.0 * recall_score(gold_lists, predicted_lists),
         }
+
+
+def _entities(tags: Sequence[str]) -> set[tuple[str, int, int]]:
+    # seqeval's own chunking (what f1_score calls), so the rows count what it counts.
+    from seqeval.metrics.sequence_labeling import get_entities
+
+    return set(get_entities(list(tags)))
+
+
+def tagging_units(gold_tags: Sequence[Sequence[str]], predicted_tags: Sequence[Sequence[str]]) -> np.ndarray:
+    """Per sentence (true positives, false positives, false negatives) of seqeval's entities.
+
+    ``seqeval`` flattens the sentences with an "O" between them, so no chunk
+    crosses a sentence and its micro counts are the sums of these per-sentence
+    counts: ``seqeval_f1_from_units`` of the rows is ``tagging_scores(...)["f1"]``.
+    """
+    _check_parallel("tagging_units", "gold sentences", gold_tags, "predicted sentences", predicted_tags)
+    rows = np.zeros((len(gold_tags), 3), dtype=np.int64)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*seems not to be NE tag")
+        for index, (gold, predicted) in enumerate(zip(gold_tags, predicted_tags)):
+            if len(gold) != len(predicted):
+                raise XmixError(f"tagging_units: sentence {index} has {len(gold)} gold tags but "
+                                f"{len(predicted)} predicted tags")
+            true, found = _entities(gold), _entities(predicted)
+            hits = len(true & found)
+            rows[index] = (hits, len(found) - hits, len(true) - hits)
+    return rows
+
+
+def seqeval_f1_from_units(units) -> float:
+    """Micro F1 in percent from (tp, fp, fn) rows: 2tp / (2tp + fp + fn), 0 without a hit.
+
+    Computed as seqeval does (precision and recall first, then 2PR / (P + R)),
+    so that the float equals ``tagging_scores``' F1 to the last bit.
+    """
+    rows = _check_units("seqeval_f1_from_units", units)
+    if rows.ndim != 2 or rows.shape[1] != 3:
+        raise XmixError(f"seqeval_f1_from_units: expected (tp, fp, fn) rows (shape (n, 3)), got shape {rows.shape}")
+    tp, fp, fn = (int(round(total)) for total in rows.sum(axis=0))
+    if tp == 0:
+        return 0.0
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    return 100.0 * (2 * precision * recall / (precision + recall))
 
 
 # --- extractive QA -----------------------------------------------------------
@@ -200,6 +278,27 @@ def squad_scores(
     is an unanswered question: 0 and 0, still counted in the denominator.
     """
     _check_parallel("squad_scores", "gold answer lists", gold_answers, "predictions", predictions)
+    rows = _squad_rows(predictions, gold_answers, language)
+    count = len(gold_answers)
+    return {"exact_match": 100.0 * sum(em for em, _ in rows) / count,
+            "f1": 100.0 * sum(f1 for _, f1 in rows) / count}
+
+
+def squad_units(
+    predictions: Sequence[str | None],
+    gold_answers: Sequence[Sequence[str]],
+    language: str | None = None,
+) -> np.ndarray:
+    """(EM_i + F1_i) / 2 per question, in [0, 1], with ``squad_scores``' rules for ``language``.
+
+    ``mean_percent`` of the rows is the QA task metric (EM + F1) / 2.
+    """
+    _check_parallel("squad_units", "gold answer lists", gold_answers, "predictions", predictions)
+    return np.array([(em + f1) / 2 for em, f1 in _squad_rows(predictions, gold_answers, language)])
+
+
+def _squad_rows(predictions, gold_answers, language) -> list[tuple[float, float]]:
+    """(exact match, F1) per question, each the max over its gold answers, in [0, 1]."""
     if language is not None and language not in _MLQA_ARTICLES:
         raise XmixError(
             f"squad_scores: no MLQA normalisation for language {language!r} "
@@ -209,20 +308,20 @@ def squad_scores(
     def normalise(text: str) -> str:
         return _squad_normalise(text) if language is None else _mlqa_normalise(text, language)
 
-    exact_total = f1_total = 0.0
+    rows = []
     for index, (prediction, answers) in enumerate(zip(predictions, gold_answers)):
         if isinstance(answers, str) or len(answers) == 0:
             raise XmixError(
                 f"squad_scores: example {index} has gold {answers!r}; expected a non-empty list of answer strings"
             )
         if prediction is None:
+            rows.append((0.0, 0.0))
             continue
         predicted = normalise(prediction)
         golds = [normalise(answer) for answer in answers]
-        exact_total += max(float(predicted == gold) for gold in golds)
-        f1_total += max(_token_f1(predicted.split(), gold.split()) for gold in golds)
-    count = len(gold_answers)
-    return {"exact_match": 100.0 * exact_total / count, "f1": 100.0 * f1_total / count}
+        rows.append((max(float(predicted == gold) for gold in golds),
+                     max(_token_f1(predicted.split(), gold.split()) for gold in golds)))
+    return rows
 
 
 # --- ranking (Mewsli-X, LAReQA) ------------------------------------------------
@@ -272,6 +371,16 @@ def mean_average_precision_at_k(
     return 100.0 * total / len(relevant)
 
 
+def average_precision_units(
+    ranked: Sequence[Sequence[Hashable]],
+    relevant: Sequence[Collection[Hashable]],
+    k: int = 20,
+) -> np.ndarray:
+    """AP@k per query, in [0, 1]: ``mean_percent`` of the rows is ``mean_average_precision_at_k``."""
+    _check_ranking("average_precision_units", ranked, relevant, k)
+    return np.array([_average_precision_at_k(r, set(rel), k) for r, rel in zip(ranked, relevant)])
+
+
 def mrr_at_k(
     ranked: Sequence[Sequence[Hashable]],
     relevant: Sequence[Collection[Hashable]],
@@ -286,11 +395,22 @@ def mrr_at_k(
     ``mean_average_precision_at_k`` there.
     """
     _check_ranking("mrr_at_k", ranked, relevant, k)
-    total = 0.0
-    for ranking, items in zip(ranked, relevant):
-        wanted = set(items)
-        total += next((1.0 / rank for rank, item in enumerate(ranking[:k], start=1) if item in wanted), 0.0)
+    total = sum(_reciprocal_rank_at_k(ranking, set(items), k) for ranking, items in zip(ranked, relevant))
     return 100.0 * total / len(relevant)
+
+
+def _reciprocal_rank_at_k(ranking: Sequence[Hashable], wanted: Collection[Hashable], k: int) -> float:
+    return next((1.0 / rank for rank, item in enumerate(ranking[:k], start=1) if item in wanted), 0.0)
+
+
+def reciprocal_rank_units(
+    ranked: Sequence[Sequence[Hashable]],
+    relevant: Sequence[Collection[Hashable]],
+    k: int = 20,
+) -> np.ndarray:
+    """Reciprocal rank@k per query, in [0, 1]: ``mean_percent`` of the rows is ``mrr_at_k``."""
+    _check_ranking("reciprocal_rank_units", ranked, relevant, k)
+    return np.array([_reciprocal_rank_at_k(r, set(rel), k) for r, rel in zip(ranked, relevant)])
 
 
 # --- registry ----------------------------------------------------------------

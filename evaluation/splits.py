@@ -7,6 +7,14 @@ made on question ids, and an id lands in the same half in every language.
 
 ``half_of`` hashes with sha256 rather than ``hash()``, which is salted per process:
 every Ray worker and every later run must agree on the split.
+
+Every target's evaluated examples are cut once more, into a "search" set (what
+the hyperparameter search optimises) and a "report" set (held out for the
+numbers that are reported), wherever the data has no second labelled split.
+``role_of`` decides that cut. It hashes a salted key, so it is independent of
+``half_of``: with the same unsalted hash, MLQA's search/report cut would repeat
+its train/eval cut, and every MLQA group in the eval half would land on one
+side (the report set would be empty).
 """
 from __future__ import annotations
 
@@ -17,6 +25,12 @@ from types import MappingProxyType
 from typing import Mapping
 
 from evaluation.readers import read_squad
+
+SEARCH, REPORT = "search", "report"
+ROLES = (SEARCH, REPORT)
+# Changing the salt reshuffles every search/report set, and with them the
+# meaning of every result recorded so far: tests pin known values.
+_ROLE_SALT = "xmix-search-report:"
 
 TRAIN_HALF = "train-half"
 EVAL_HALF = "eval-half"
@@ -31,6 +45,11 @@ def half_of(key: str) -> str:
     return HALVES[hashlib.sha256(key.encode("utf-8")).digest()[0] & 1]
 
 
+def role_of(key: str) -> str:
+    """"search" or "report", from the first byte of sha256(salt + key): stable everywhere."""
+    return ROLES[hashlib.sha256((_ROLE_SALT + key).encode("utf-8")).digest()[0] & 1]
+
+
 def mlqa_file(language: str) -> str:
     return f"mlqa/dev-context-{language}-question-{language}.json"
 
@@ -39,15 +58,16 @@ MLQA_FILES = tuple(mlqa_file(language) for language in MLQA_LANGUAGES)
 
 
 @lru_cache(maxsize=4)
-def mlqa_halves(data_root: Path) -> Mapping[str, str]:
-    """MLQA question id -> half, the same for every language.
+def mlqa_groups(data_root: Path) -> Mapping[str, str]:
+    """MLQA question id -> its paragraph group's root (smallest id), the same for every language.
 
     A quarter of MLQA questions share their paragraph with another question. Cutting
     by question id alone would put one paragraph on both sides (the model would have
-    read the evaluation passage in training), so ids that share a paragraph in *any*
-    language are grouped (union-find), and each group is split by ``half_of`` of its
-    smallest id. Paragraphs are segmented differently across languages, which is why
-    all the MLQA files are read, not English alone.
+    read the evaluation passage in training, or the search set would hold the
+    passage of a report question), so ids that share a paragraph in *any* language
+    are grouped (union-find), and every cut of MLQA hashes the group's root.
+    Paragraphs are segmented differently across languages, which is why all the
+    MLQA files are read, not English alone.
     """
     parent: dict[str, str] = {}
 
@@ -64,4 +84,10 @@ def mlqa_halves(data_root: Path) -> Mapping[str, str]:
             a, b = root(anchor), root(example.qid)
             if a != b:
                 parent[max(a, b)] = min(a, b)  # the smaller id stays the group's root
-    return MappingProxyType({qid: half_of(root(qid)) for qid in list(parent)})
+    return MappingProxyType({qid: root(qid) for qid in list(parent)})
+
+
+@lru_cache(maxsize=4)
+def mlqa_halves(data_root: Path) -> Mapping[str, str]:
+    """MLQA question id -> train/eval half: ``half_of`` its paragraph group's root (``mlqa_groups``)."""
+    return MappingProxyType({qid: half_of(group) for qid, group in mlqa_groups(data_root).items()})

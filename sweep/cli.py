@@ -36,20 +36,27 @@ def validate(spec: Path, set_: Optional[List[str]] = SetOption,
              address: Optional[str] = typer.Option(None, help="The Ray cluster it will run on: a remote one "
                                                    "needs an MLflow server and shared storage.")) -> None:
     """Check a spec and that every file it needs exists."""
+    from sweep.confirm import check_confirm
+    from sweep.outcome import zero_shot_note
     from sweep.remote_checks import check_remote_compatible
+    from sweep.search_space import Groups
     from sweep.spec import load_spec
     from sweep.validate import build_plan
     from training.data import check_plan_leakage
+    from training.zero_shot import zero_shot_problems
 
     loaded = load_spec(spec, set_ or [])
     if address:
         check_remote_compatible(loaded, address)
     plan = build_plan(loaded)
-    # The same guard `sweep run` applies: a spec that validates also starts.
-    leakage = check_plan_leakage(loaded.intermediate.sources, plan)
-    typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
-               "evaluated examples, no overlap")
-    targets = ", ".join(f"{t.name}({len(t.languages)} languages, {t.split})" for t in plan.targets)
+    check_confirm(loaded, Groups.of(loaded.intermediate.sources))
+    note = zero_shot_note(zero_shot_problems(plan.sources, [(t.name, t.languages) for t in plan.targets]))
+    if note:
+        typer.echo(note)
+    # The same guards `sweep run` applies: a spec that validates also starts.
+    _echo_leakage(check_plan_leakage(plan))
+    targets = ", ".join(f"{t.name}({len(t.languages)} languages, {t.split or 'search/report sets'})"
+                        for t in plan.targets)
     typer.echo(f"{spec}: ok: {len(loaded.intermediate.sources)} sources, targets {targets}, "
                f"tracking {loaded.tracking_uri()}")
 
@@ -85,23 +92,37 @@ def sweep_resume(name: str, storage: Path = typer.Option(Path("runs"), help="The
         raise WorkFailed(f"{summary['failed']} trial(s) failed; see the xmix.error tag of their MLflow runs")
 
 
+def _echo_leakage(leakage: dict) -> None:
+    typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
+               "evaluated examples, no overlap")
+
+
 def _print_summary(spec, summary: dict) -> None:
-    metric = spec.search.metric
+    metric = f"search/{spec.search.metric}"
     typer.echo(f"\nsweep {spec.name}: {len(summary['runs'])} trials finished, {summary['failed']} failed")
-    typer.echo(f"{'trial':<28} {'baseline':<18} {metric:>16}")
+    typer.echo(f"{'trial':<28} {'baseline':<18} {metric:>22}")
     for run in summary["runs"]:
         typer.echo(f"{run.info.run_name:<28} {run.data.tags.get('xmix.baseline', ''):<18} "
-                   f"{run.data.metrics.get(metric, float('nan')):>16.2f}")
+                   f"{run.data.metrics.get(metric, float('nan')):>22.2f}")
     best = summary["best_run"]
     mixture = {k[4:]: float(v) for k, v in best.data.params.items() if k.startswith("mix/")}
-    typer.echo(f"\nbest: {best.info.run_name} ({best.data.tags.get('xmix.baseline')}) "
-               f"{metric} = {summary['best_score']:.2f}")
-    typer.echo("best mixture: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(mixture.items(), key=lambda i: -i[1])
-                                            if v > 0))
+    typer.echo(f"\nbest by search objective: {best.info.run_name} {metric} = {summary['best_score']:.2f} "
+               "(selected on the search sets: not an estimate of its gain)")
+    typer.echo("its mixture: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(mixture.items(), key=lambda i: -i[1])
+                                           if v > 0))
+    for line in summary.get("warnings", []):
+        typer.echo(f"warning: {line}", err=True)
     analysis = summary.get("analysis")
-    if analysis and analysis["spearman"] is not None:
-        typer.echo(f"gain over english_only vs lexical similarity: Spearman rho {analysis['spearman']:.2f} "
-                   f"(p = {analysis['p_value']:.3g}, n = {analysis['n']})")
+    if analysis and analysis.get("mean_spearman") is not None:
+        typer.echo(f"gain over english_only vs lexical similarity: mean Spearman rho {analysis['mean_spearman']:.2f} "
+                   f"over {len(analysis['cells'])} (task, language) cells, permutation p = {analysis['p_value']:.3g}, "
+                   f"n = {analysis['n_trials']} trials")
+    if summary.get("verdict"):
+        from sweep.verdict import verdict_markdown
+
+        typer.echo("\n" + verdict_markdown(summary["verdict"]))
+    elif spec.search.confirm is None:
+        typer.echo("\nno verdict: search.confirm is not set, so nothing was re-run on the held-out report sets")
     uri = summary["tracking_uri"]
     if uri.startswith(("http://", "https://")):
         typer.echo(f"\ninspect:  open {uri} in a browser (experiment {spec.tracking.experiment!r}, run {spec.name!r})")
@@ -111,38 +132,41 @@ def _print_summary(spec, summary: dict) -> None:
 
 
 @app.command()
-def train(spec: Path, out: Path = typer.Option(Path("xmix-train"), help="Folder for scores.json."),
+def train(spec: Path, out: Path = typer.Option(Path("xmix-train"), help="Folder for the score files."),
           set_: Optional[List[str]] = SetOption) -> None:
-    """Train and evaluate one fixed mixture (intermediate.mixture) and write OUT/scores.json."""
+    """Train and evaluate one fixed mixture (intermediate.mixture): OUT/scores.json (the held-out
+    report sets) and OUT/scores-search.json (the search sets a sweep selected on)."""
+    from dataclasses import replace
+
+    from evaluation.scores import objective
     from sweep.driver import ensure_ray, storage_root
     from sweep.spec import load_spec
     from sweep.validate import build_plan
     from training.data import check_plan_leakage
+    from training.plan import REPORT, SEARCH
     from training.trainer import run_trial_plan
-    from evaluation.scores import objective
 
     loaded = load_spec(spec, set_ or [])
     if loaded.intermediate.mixture is None:
         raise XmixError(f"{spec}: intermediate.mixture: xmix train needs a fixed mixture {{source: weight}} "
                         "(xmix export writes one; xmix sweep run searches it)")
     plan = build_plan(loaded)
-    used = [s for s, w in plan.mixture.items() if w > 0]
-    leakage = check_plan_leakage(used, plan)
-    typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
-               "evaluated examples, no overlap")
-    runner = loaded.resources.resolved_runner()
-    if runner == "ray_train":
+    plan = replace(plan, sources=tuple(s for s, w in plan.mixture.items() if w > 0), roles=(SEARCH, REPORT))
+    _echo_leakage(check_plan_leakage(plan))
+    if plan.runner == "ray_train":
         ensure_ray(1)
-    scores, outcome, _ = run_trial_plan(plan, runner, workers=loaded.resources.workers_per_trial,
-                                        cpus_per_worker=loaded.resources.cpus_per_worker,
-                                        gpus_per_worker=loaded.resources.gpus_per_worker,
-                                        run_name=f"{loaded.name}-train", storage_path=storage_root(loaded))
+    outcome, _ = run_trial_plan(plan, run_name=f"{loaded.name}-train", storage_path=storage_root(loaded))
     out.mkdir(parents=True, exist_ok=True)
-    (out / "scores.json").write_text(json.dumps(scores, indent=2, ensure_ascii=False), encoding="utf-8")
-    score = objective(scores, [t.name for t in plan.targets])
-    tasks = ", ".join(f"{name} {task['score']:.2f}" for name, task in scores["tasks"].items())
-    typer.echo(f"{loaded.name}: xtreme_r/score {score:.2f} ({tasks}) in {outcome['timing']['total_s']:.0f} s")
-    typer.echo(f"wrote {out / 'scores.json'}")
+    tasks = [t.name for t in plan.targets]
+    for role, name in ((REPORT, "scores.json"), (SEARCH, "scores-search.json")):
+        scores = outcome.scores[role]
+        (out / name).write_text(json.dumps(scores, indent=2, ensure_ascii=False), encoding="utf-8")
+        per_task = ", ".join(f"{task} {entry['score']:.2f}" for task, entry in scores["tasks"].items())
+        typer.echo(f"{loaded.name}: {role} sets: xtreme_r/score {objective(scores, tasks):.2f} ({per_task})")
+    for cell in outcome.degenerate:
+        typer.echo(f"warning: degenerate: {cell} gave one answer for every example", err=True)
+    typer.echo(f"wrote {out / 'scores.json'} (report sets) and {out / 'scores-search.json'} (search sets) "
+               f"in {outcome.timing['total_s']:.0f} s")
 
 
 @app.command()

@@ -1,10 +1,15 @@
-"""``xmix sweep run``: a Tune experiment whose searcher is Optuna over the mixture.
+"""``xmix sweep run``: a search phase, then (with ``search.confirm``) a confirmation
+phase and the verdict.
 
-The three baselines go first through ``points_to_evaluate``; the define-by-run
-space only *suggests* (ray#35319: returned constants would override the points).
-Each trial driver holds a custom ``xmix_trial_driver`` resource and no CPU: with
-the default 1 CPU per driver, two concurrent drivers take both CPUs of a 2-core
-machine and their Train workers never start (STACK.md).
+Search: a Tune experiment whose searcher is Optuna over the mixture. The baselines
+go first through ``points_to_evaluate``; the define-by-run space only *suggests*
+(ray#35319: returned constants would override the points). Confirmation: a second
+Tune experiment (``<name>-confirm``) over a fixed list of (configuration, seed)
+jobs chosen from the search (sweep.confirm). Both resume from their Tune state.
+
+Each ray_train trial driver holds a custom ``xmix_trial_driver`` resource and no
+CPU: with the default 1 CPU per driver, two concurrent drivers take both CPUs of a
+2-core machine and their Train workers never start (STACK.md).
 """
 from __future__ import annotations
 
@@ -21,17 +26,24 @@ from ray.tune.search.optuna import OptunaSearch
 from evaluation.errors import XmixError
 from sweep import search_space, tracking
 from sweep.analysis import log_gain_vs_lexsim
+from sweep.confirm import check_confirm, confirm_jobs, search_seeds
+from sweep.outcome import degenerate_warnings, log_verdict, zero_shot_tags
 from sweep.spec import Spec, spec_from_dict
-from sweep.trial import TrialContext, run_trial
+from sweep.trial import TrialContext, run_confirm, run_trial
 from sweep.validate import build_plan
 from training.data import check_plan_leakage
+from training.plan import REPORT, SEARCH, TrialPlan
 from training.trainer import worker_resources
+from training.zero_shot import zero_shot_problems
 
 DRIVER_RESOURCE = "xmix_trial_driver"
+# multivariate TPE models the parameters jointly, which simplex weights need; the
+# constant liar keeps concurrent trials from being proposed the same point.
 SAMPLERS = {
-    "tpe": lambda seed: optuna.samplers.TPESampler(seed=seed),
-    "gp": lambda seed: optuna.samplers.GPSampler(seed=seed),
-    "random": lambda seed: optuna.samplers.RandomSampler(seed=seed),
+    "tpe": lambda seed, startup: optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup,
+                                                            multivariate=True, constant_liar=True),
+    "gp": lambda seed, startup: optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup),
+    "random": lambda seed, startup: optuna.samplers.RandomSampler(seed=seed),
 }
 
 
@@ -71,11 +83,11 @@ def ensure_ray(concurrency: int) -> None:
                  log_to_driver=True)
 
 
-def trial_resources(spec: Spec) -> dict[str, float]:
+def trial_resources(plan: TrialPlan) -> dict[str, float]:
     """in_trial: the trial's actor is the worker and holds the worker's resources.
     ray_train: the actor only drives its Train run (see driver_resources)."""
-    if spec.resources.resolved_runner() == "in_trial":
-        return worker_resources(spec.resources.cpus_per_worker, spec.resources.gpus_per_worker)
+    if plan.runner == "in_trial":
+        return worker_resources(plan.cpus_per_worker, plan.gpus_per_worker)
     return driver_resources()
 
 
@@ -88,24 +100,24 @@ def driver_resources() -> dict[str, float]:
 
 
 STATE_FILE = "xmix-sweep.json"  # beside Tune's experiment state: what `sweep resume` needs
+CONFIRM_SUFFIX = "-confirm"  # the confirmation phase's Tune experiment: <name>-confirm
 
 
 class SweepInterrupted(Exception):
     """Tune stopped before every trial ran (Ctrl-C); the state is saved for resume."""
 
 
-def _context(spec: Spec, parent_run_id: str, uri: str) -> TrialContext:
+def _objective(spec: Spec) -> str:
+    return f"{SEARCH}/{spec.search.metric}"
+
+
+def _context(spec: Spec, plan: TrialPlan, parent_run_id: str, uri: str) -> TrialContext:
     groups = search_space.Groups.of(spec.intermediate.sources)
     return TrialContext(
-        sweep=spec.name, spec_dump=spec.model_dump(mode="json"), plan=build_plan(spec), groups=groups,
-        baselines=tuple(search_space.baseline_points(groups, spec.search.baselines)), tracking_uri=uri,
-        parent_run_id=parent_run_id, storage_path=storage_root(spec), workers=spec.resources.workers_per_trial,
-        cpus_per_worker=spec.resources.cpus_per_worker, gpus_per_worker=spec.resources.gpus_per_worker,
-        runner=spec.resources.resolved_runner())
-
-
-def _trainable(context: TrialContext, spec: Spec):
-    return tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(spec))
+        sweep=spec.name, spec_dump=spec.model_dump(mode="json"), plan=plan, groups=groups,
+        baselines=tuple(search_space.baseline_points(groups, spec.search.baselines)),
+        search_seeds=search_seeds(spec), tracking_uri=uri, parent_run_id=parent_run_id,
+        storage_path=storage_root(spec))
 
 
 def _state_path(storage: str, name: str) -> Path:
@@ -115,11 +127,20 @@ def _state_path(storage: str, name: str) -> Path:
     return Path(storage) / name / STATE_FILE
 
 
+def _write_state(path: Path, state: dict) -> None:
+    staging = path.with_suffix(".tmp")
+    staging.write_text(json.dumps(state, indent=2))
+    staging.replace(path)  # a crash never leaves half a state file
+
+
 def run_sweep(spec: Spec) -> dict:
     plan = build_plan(spec)
-    leakage = check_plan_leakage(spec.intermediate.sources, plan)
+    groups = search_space.Groups.of(spec.intermediate.sources)
+    check_confirm(spec, groups)
+    leakage = check_plan_leakage(plan)
     print(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} evaluated "
           f"examples, no overlap", flush=True)
+    clashes = zero_shot_problems(plan.sources, [(t.name, t.languages) for t in plan.targets])
     state_path = _state_path(storage_root(spec), spec.name)
     if (state_path.parent / "tuner.pkl").exists():
         raise XmixError(f"{state_path.parent}: a sweep named {spec.name!r} already ran here; "
@@ -128,31 +149,35 @@ def run_sweep(spec: Spec) -> dict:
     client = tracking.client_for(uri)
     parent_run_id = tracking.start_sweep_run(client, spec.tracking.experiment, spec.name,
                                              spec.model_dump(mode="json"), spec.to_yaml(), spec.sha256())
-    tracking.log_batch(client, parent_run_id, params={f"leakage.{k}": v for k, v in leakage.items()})
+    tracking.log_batch(client, parent_run_id, params={f"leakage.{k}": v for k, v in leakage.items()},
+                       tags=zero_shot_tags(clashes))
     state_path.parent.mkdir(parents=True, exist_ok=True)
-    state_path.write_text(json.dumps({"parent_run_id": parent_run_id, "tracking_uri": uri,
-                                      "spec": spec.model_dump(mode="json")}, indent=2))
+    state = {"parent_run_id": parent_run_id, "tracking_uri": uri, "spec": spec.model_dump(mode="json"),
+             "plan": plan.to_dict(), "phase": SEARCH}
+    _write_state(state_path, state)
     ensure_ray(spec.search.concurrency)
-    context = _context(spec, parent_run_id, uri)
+    context = _context(spec, plan, parent_run_id, uri)
     searcher = FinalScoreOptunaSearch(
-        space=search_space.MixtureSpace(context.groups), metric=spec.search.metric, mode="max",
-        sampler=SAMPLERS[spec.search.sampler](spec.seed), points_to_evaluate=[p for _, p in context.baselines])
-    # Intermediate reports carry only the loss; the objective arrives with the last one.
+        space=search_space.MixtureSpace(context.groups), metric=_objective(spec), mode="max",
+        sampler=SAMPLERS[spec.search.sampler](spec.seed, spec.search.startup_trials),
+        points_to_evaluate=[p for _, p in context.baselines])
+    # Intermediate reports carry only losses; the objective arrives with the last one.
     os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
     tuner = tune.Tuner(
-        _trainable(context, spec),
+        tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(plan)),
         # Reused trial actors keep their imports and loaded model (training.encoder_cache)
         # from one trial to the next; Ray 2.60 defaults this to False.
         tune_config=tune.TuneConfig(search_alg=searcher, num_samples=spec.search.trials,
                                     max_concurrent_trials=spec.search.concurrency, reuse_actors=True),
         run_config=tune.RunConfig(name=spec.name, storage_path=storage_root(spec), verbose=1),
     )
-    return _fit(tuner, client, parent_run_id, spec, uri)
+    return _run_phases(tuner, client, spec, context, state, state_path)
 
 
 def resume_sweep(name: str, storage: str) -> dict:
-    """Continue an interrupted sweep: Tune restores its trials and the pickled Optuna
-    study; finished trials are not run again and each trial keeps its one child run."""
+    """Continue an interrupted sweep in whichever phase it stopped: Tune restores its trials
+    (and the pickled Optuna study); finished trials are not run again and each trial keeps
+    its one child run."""
     storage = storage if "://" in storage else str(Path(storage).expanduser().resolve())
     state_path = _state_path(storage, name)
     if not state_path.is_file():
@@ -160,41 +185,84 @@ def resume_sweep(name: str, storage: str) -> dict:
                         "(give --storage, the spec's storage.path)")
     state = json.loads(state_path.read_text())
     spec = spec_from_dict(state["spec"], str(state_path))
+    plan = TrialPlan.from_dict(state["plan"]) if "plan" in state else build_plan(spec)
     uri, parent_run_id = state["tracking_uri"], state["parent_run_id"]
     client = tracking.client_for(uri)
     client.set_tag(parent_run_id, "xmix.resumed", "true")
     ensure_ray(spec.search.concurrency)
     os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
-    tuner = tune.Tuner.restore(str(state_path.parent), _trainable(_context(spec, parent_run_id, uri), spec),
-                               resume_unfinished=True, resume_errored=True)
-    return _fit(tuner, client, parent_run_id, spec, uri)
+    context = _context(spec, plan, parent_run_id, uri)
+    tuner = None
+    if state.get("phase", SEARCH) == SEARCH:
+        trainable = tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(plan))
+        tuner = tune.Tuner.restore(str(state_path.parent), trainable, resume_unfinished=True, resume_errored=True)
+    return _run_phases(tuner, client, spec, context, state, state_path)
 
 
-def _fit(tuner, client, parent_run_id: str, spec: Spec, uri: str) -> dict:
+def _fit(tuner, client, spec: Spec, parent_run_id: str, expected: int, metric: str):
     try:
         results = tuner.fit()
     except BaseException as error:
         tracking.fail_run(client, parent_run_id, repr(error))
         raise
-    unfinished = [r for r in results if r.error is None and spec.search.metric not in (r.metrics or {})]
-    if unfinished or len(results) < spec.search.trials:
+    unfinished = [r for r in results if r.error is None and metric not in (r.metrics or {})]
+    if unfinished or len(results) < expected:
         raise SweepInterrupted(f"sweep {spec.name} stopped with {len(results) - len(unfinished)} of "
-                               f"{spec.search.trials} trials done; continue it with "
+                               f"{expected} runs of this phase done; continue it with "
                                f"`xmix sweep resume {spec.name} --storage {storage_root(spec)}`")
-    return summarise(client, parent_run_id, spec, results, uri)
+    return results
 
 
-def summarise(client, parent_run_id: str, spec: Spec, results, uri: str) -> dict:
-    runs = tracking.trial_runs(client, parent_run_id, spec.search.metric)
-    errors = [r for r in results if r.error is not None]
-    if not runs:
+def _run_phases(tuner, client, spec: Spec, context: TrialContext, state: dict, state_path: Path) -> dict:
+    parent_run_id = context.parent_run_id
+    failed = 0
+    if tuner is not None:
+        results = _fit(tuner, client, spec, parent_run_id, spec.search.trials, _objective(spec))
+        failed += sum(r.error is not None for r in results)
+    search_runs = tracking.trial_runs(client, parent_run_id, _objective(spec))
+    if not search_runs:
         tracking.fail_run(client, parent_run_id, "no trial finished")
-        raise RuntimeError(f"sweep {spec.name}: no trial finished ({len(errors)} failed); see the Tune log above")
+        raise RuntimeError(f"sweep {spec.name}: no trial finished ({failed} failed); see the Tune log above")
+    verdict, warnings = None, degenerate_warnings(client, parent_run_id, spec)
+    if spec.search.confirm is not None:
+        if state["phase"] == SEARCH:
+            jobs, best_mixed = confirm_jobs(spec, context.groups, search_runs, _objective(spec))
+            state.update(phase=tracking.CONFIRM_PHASE, confirm_jobs=jobs, best_mixed=best_mixed)
+            _write_state(state_path, state)
+        failed += _confirm(spec, context, state, state_path.parent.parent, client)
+        warnings = degenerate_warnings(client, parent_run_id, spec)
+        verdict = log_verdict(client, spec, context, state["best_mixed"], warnings)
+    return summarise(client, parent_run_id, spec, search_runs, failed, context.tracking_uri, verdict, warnings)
+
+
+def _confirm(spec: Spec, context: TrialContext, state: dict, storage: Path, client) -> int:
+    """The confirmation phase's Tune experiment, restored when it already started."""
+    name = spec.name + CONFIRM_SUFFIX
+    trainable = tune.with_resources(tune.with_parameters(run_confirm, context=context),
+                                    trial_resources(context.plan))
+    if (storage / name / "tuner.pkl").exists():
+        tuner = tune.Tuner.restore(str(storage / name), trainable, resume_unfinished=True, resume_errored=True)
+    else:
+        print(f"\nconfirmation: {len(state['confirm_jobs'])} runs (configurations x fresh seeds) "
+              "on the held-out report sets", flush=True)
+        tuner = tune.Tuner(
+            trainable, param_space={"job": tune.grid_search(state["confirm_jobs"])},
+            tune_config=tune.TuneConfig(max_concurrent_trials=spec.search.concurrency, reuse_actors=True),
+            run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=1))
+    results = _fit(tuner, client, spec, context.parent_run_id, len(state["confirm_jobs"]),
+                   f"{REPORT}/xtreme_r/score")
+    return sum(r.error is not None for r in results)
+
+
+def summarise(client, parent_run_id: str, spec: Spec, runs, failed: int, uri: str, verdict: dict | None,
+              warnings: list[str]) -> dict:
+    metric = _objective(spec)
     best = runs[0]
-    best_score = best.data.metrics.get(spec.search.metric)
-    tracking.log_batch(client, parent_run_id, metrics={f"best/{spec.search.metric}": best_score})
+    best_score = best.data.metrics.get(metric)
+    tracking.log_batch(client, parent_run_id, metrics={f"best/{metric}": best_score})
     client.set_tag(parent_run_id, "xmix.best_run_id", best.info.run_id)
     analysis = log_gain_vs_lexsim(client, parent_run_id, runs)
-    client.set_terminated(parent_run_id, "FINISHED" if not errors else "FAILED")
+    client.set_terminated(parent_run_id, "FINISHED" if not failed else "FAILED")
     return {"parent_run_id": parent_run_id, "best_run": best, "best_score": best_score, "runs": runs,
-            "failed": len(errors), "tracking_uri": uri, "analysis": analysis, "spec": spec}
+            "failed": failed, "tracking_uri": uri, "analysis": analysis, "spec": spec, "verdict": verdict,
+            "warnings": warnings}

@@ -11,7 +11,9 @@ from sweep import tracking
 from sweep.spec import spec_from_dict
 
 
-def export_best(sweep: str, out: Path, tracking_uri: str, experiment: str, metric: str = "xtreme_r/score") -> dict:
+def export_best(sweep: str, out: Path, tracking_uri: str, experiment: str,
+                metric: str = "search/xtreme_r/score") -> dict:
+    """The best search trial by the search objective (confirmation runs are not candidates)."""
     client = tracking.client_for(tracking_uri)
     parent = tracking.find_sweep_run(client, experiment, sweep)
     runs = tracking.trial_runs(client, parent.info.run_id, metric)

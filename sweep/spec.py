@@ -46,6 +46,10 @@ class IntermediateSpec(Strict):
     lr: float = Field(2e-5, gt=0)
     # A fixed mixture {source: weight} (xmix train); null means the sweep searches it.
     mixture: dict[str, float] | None = None
+    # Zero-shot means no source trains a target's task family in a language the target
+    # evaluates (training/zero_shot.py). true studies that setting on purpose; it is
+    # tagged on the parent run and stated in the verdict.
+    allow_in_language_target_task: bool = False
 
 
 class Stage2Spec(Strict):
@@ -59,7 +63,21 @@ class TargetSpec(Strict):
     # CPU runs cannot afford full eval sets; the cap takes the first N per language.
     eval_cap: int | None = Field(500, ge=1)
     eval_batch_size: int = Field(64, ge=1)
-    split: str | None = None  # null: the target's default split; validate checks the target has it
+    # null: the target's own search and report sets (dev / test where both are labelled,
+    # else two fixed halves of its one labelled split); a split name: halves of that split.
+    split: str | None = None
+    # The first N examples of each language's report set (held out from the search,
+    # scored by confirmation runs and `xmix train`); null: eval_cap.
+    report_cap: int | None = Field(None, ge=1)
+
+
+class ConfirmSpec(Strict):
+    """After the search: the top_k mixtures (by search objective) and the baselines,
+    re-run under ``seeds`` fresh seeds and scored on the held-out report split."""
+
+    top_k: int = Field(1, ge=1)
+    # Seed variance is the unit of the verdict's test: it needs at least two seeds.
+    seeds: int = Field(3, ge=2)
 
 
 class SearchSpec(Strict):
@@ -67,7 +85,15 @@ class SearchSpec(Strict):
     concurrency: int = Field(2, ge=1)
     sampler: Literal["tpe", "gp", "random"] = "tpe"
     baselines: list[Literal["english_only", "non_english_only", "uniform"]] = list(BASELINES)
+    # Maximised; computed on the targets' search split (logged as search/<metric>).
     metric: str = "xtreme_r/score"
+    # Each trial runs its mixture under this many seeds; the objective is their mean.
+    seeds_per_trial: int = Field(1, ge=1)
+    # Optuna's n_startup_trials: proposals drawn at random before TPE / GP model the
+    # results (Optuna's default is 10). The baselines count as startup trials.
+    startup_trials: int = Field(10, ge=0)
+    # Confirmation phase and verdict; null: search only, no verdict.
+    confirm: ConfirmSpec | None = None
 
 
 class ResourcesSpec(Strict):

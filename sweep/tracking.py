@@ -17,6 +17,8 @@ from mlflow.tracking import MlflowClient
 from evaluation.errors import XmixError
 
 KIND, SWEEP, TRIAL_ID, BASELINE, STATUS = "xmix.kind", "xmix.sweep", "xmix.trial_id", "xmix.baseline", "xmix.status"
+PHASE, LABEL, SEED, DEGENERATE = "xmix.phase", "xmix.label", "xmix.seed", "xmix.degenerate"
+SEARCH_PHASE, CONFIRM_PHASE = "search", "confirm"
 METRICS_PER_BATCH, PARAMS_PER_BATCH = 1000, 100  # MLflow's log_batch limits
 
 
@@ -54,6 +56,13 @@ def experiment_id(client: MlflowClient, name: str) -> str:
                                     tags={"mlflow.experimentKind": "custom_model_development"})
 
 
+def flatten(value, prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
+    """Nested mappings -> {"a.b": "v"}: the one way parent and child params are named."""
+    out = {} if out is None else out
+    _flatten(prefix, value, out)
+    return out
+
+
 def _flatten(prefix: str, value, out: dict[str, str]) -> None:
     if isinstance(value, Mapping):
         for key, inner in value.items():
@@ -83,17 +92,15 @@ def start_sweep_run(client: MlflowClient, experiment: str, sweep: str, spec_dump
     run = client.create_run(experiment_id(client, experiment), run_name=sweep,
                             tags={KIND: "sweep", SWEEP: sweep, "xmix.git_commit": git_commit(),
                                   "xmix.spec_sha256": spec_sha256})
-    params: dict[str, str] = {}
-    for section in ("search", "model", "resources"):
-        _flatten(section, spec_dump[section], params)
+    params = flatten({section: spec_dump[section] for section in ("search", "model", "resources")})
     log_batch(client, run.info.run_id, params=params)
     client.log_text(run.info.run_id, spec_yaml, "spec.yaml")
     return run.info.run_id
 
 
-def start_trial_run(client: MlflowClient, parent_run_id: str, sweep: str, trial_name: str, trial_id: str,
-                    baseline: str, mixture: Mapping[str, float], english_share: float,
-                    hyper_parameters: Mapping[str, object], objective_tasks: list[str]) -> str:
+def start_trial_run(client: MlflowClient, parent_run_id: str, *, run_name: str, trial_id: str,
+                    tags: Mapping[str, str], params: Mapping[str, object]) -> str:
+    """The child run of one Tune trial (search or confirm), created once per trial id."""
     parent = client.get_run(parent_run_id)
     # A resumed sweep restarts its unfinished trials under the same trial id: they
     # keep their child run, so each trial has exactly one.
@@ -104,23 +111,26 @@ def start_trial_run(client: MlflowClient, parent_run_id: str, sweep: str, trial_
         client.update_run(run_id, status="RUNNING")
         client.set_tag(run_id, STATUS, "running")
         return run_id
-    run = client.create_run(parent.info.experiment_id, run_name=trial_name,
-                            tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", SWEEP: sweep,
-                                  TRIAL_ID: trial_id, BASELINE: baseline, STATUS: "running",
-                                  "xmix.objective_tasks": ",".join(objective_tasks)})
-    params = {f"mix/{source}": repr(weight) for source, weight in sorted(mixture.items())}
-    params["english_share"] = repr(english_share)
-    params.update({k: str(v) for k, v in hyper_parameters.items()})
-    log_batch(client, run.info.run_id, params=params)
+    run = client.create_run(parent.info.experiment_id, run_name=run_name,
+                            tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", TRIAL_ID: trial_id,
+                                  STATUS: "running", SWEEP: parent.data.tags.get(SWEEP, ""), **tags})
+    log_batch(client, run.info.run_id, params={k: str(v) for k, v in params.items()})
     return run.info.run_id
 
 
 def finish_trial_run(client: MlflowClient, run_id: str, metrics: Mapping[str, float],
-                     history: list[tuple[int, float]], scores: dict, spec_yaml: str) -> None:
+                     histories: Mapping[str, list], artifacts: Mapping[str, object], spec_yaml: str) -> None:
+    """Final metrics, loss curves (``name -> [(step, value)]``) in one batch, JSON artifacts."""
+    import time
+
+    now = int(time.time() * 1000)
     log_batch(client, run_id, metrics=metrics)
-    for step, loss in history:
-        client.log_metric(run_id, "train/loss", loss, step=step)
-    client.log_dict(run_id, scores, "scores.json")
+    points = [Metric(name, float(value), now, int(step)) for name, history in histories.items()
+              for step, value in history]
+    for begin in range(0, len(points), METRICS_PER_BATCH):
+        client.log_batch(run_id, metrics=points[begin: begin + METRICS_PER_BATCH])
+    for name, content in artifacts.items():
+        client.log_dict(run_id, content, name)
     client.log_text(run_id, spec_yaml, "spec.yaml")
     client.set_tag(run_id, STATUS, "finished")
     client.set_terminated(run_id, "FINISHED")
@@ -142,10 +152,14 @@ def find_sweep_run(client: MlflowClient, experiment: str, sweep: str):
     return runs[0]
 
 
-def trial_runs(client: MlflowClient, parent_run_id: str, metric: str, finished_only: bool = True):
+def trial_runs(client: MlflowClient, parent_run_id: str, metric: str | None = None, phase: str = SEARCH_PHASE,
+               finished_only: bool = True):
+    """A sweep's child runs of one phase, best first by ``metric`` when given. Runs from
+    before phases existed have no phase tag and count as search runs."""
     parent = client.get_run(parent_run_id)
     query = f"tags.`mlflow.parentRunId` = '{parent_run_id}'"
     if finished_only:
         query += f" and tags.`{STATUS}` = 'finished'"
-    return client.search_runs([parent.info.experiment_id], query,
-                              order_by=[f"metrics.`{metric}` DESC"], max_results=10000)
+    runs = client.search_runs([parent.info.experiment_id], query,
+                              order_by=[f"metrics.`{metric}` DESC"] if metric else None, max_results=10000)
+    return [r for r in runs if r.data.tags.get(PHASE, SEARCH_PHASE) == phase]

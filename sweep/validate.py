@@ -16,6 +16,7 @@ from sweep.search_space import Groups, baseline_points
 from sweep.spec import Spec
 from training.plan import TargetPlan, TrialPlan
 from training.sources import SOURCES
+from training.zero_shot import check_zero_shot
 
 
 def _field_error(field: str, message: str) -> XmixError:
@@ -50,21 +51,24 @@ def _target_plans(spec: Spec, root: Path) -> tuple[TargetPlan, ...]:
         if name not in TARGETS:
             raise _field_error(field, f"unknown target {name!r} (known: {', '.join(TARGETS.names())})")
         target = TARGETS.get(name)
-        split = target_spec.split or target.default_split
-        if split not in target.splits:
-            raise _field_error(f"{field}.split", f"{split!r} not available (allowed: {', '.join(target.splits)})")
-        available = target.available_languages(root, split)
+        if target_spec.split is not None and target_spec.split not in target.splits:
+            raise _field_error(f"{field}.split", f"{target_spec.split!r} not available "
+                               f"(allowed: {', '.join(target.splits)})")
+        # Both roles' splits must hold every language: the report set is scored after the search.
+        splits = sorted({s.split for s in target.eval_sets(target_spec.split).values()})
+        available = set.intersection(*(set(target.available_languages(root, split)) for split in splits))
         languages = []
         for index, language in enumerate(target_spec.languages):
             canonical = target.canonical_language(language)
             if canonical not in available:
                 raise _field_error(f"{field}.languages[{index}]",
-                                   f"{name} has no {split} data for {language!r} under {root} "
-                                   f"(available: {', '.join(available) or 'none'})")
+                                   f"{name} has no {' and '.join(splits)} data for {language!r} under {root} "
+                                   f"(available: {', '.join(sorted(available)) or 'none'})")
             languages.append(canonical)
         if target.stage2 is not None:
             _check_files(f"{field} (stage 2)", root, target.stage2.files)
-        plans.append(TargetPlan(name, tuple(languages), split, target_spec.eval_cap, target_spec.eval_batch_size))
+        plans.append(TargetPlan(name, tuple(languages), target_spec.split, target_spec.eval_cap,
+                                target_spec.eval_batch_size, target_spec.report_cap))
     return tuple(plans)
 
 
@@ -85,25 +89,28 @@ def check_search(spec: Spec) -> Groups:
     return groups
 
 
-def build_plan(spec: Spec, mixture: dict[str, float] | None = None) -> TrialPlan:
-    """Validates ``spec`` and returns the plan every trial starts from."""
+def build_plan(spec: Spec) -> TrialPlan:
+    """Validates ``spec`` (files, registries, zero-shot) and returns the one plan a sweep's
+    runs share; each run sets its mixture, seed and roles (``TrialPlan.for_run``)."""
     root = spec.data.resolved_root()
     if not root.is_dir():
         raise _field_error("data.root", f"{root} is not a folder (set data.root or XMIX_DATA)")
     _check_model(spec)
     _check_sources(spec, root)
     targets = _target_plans(spec, root)
+    check_zero_shot(spec.intermediate.sources, [(t.name, t.languages) for t in targets],
+                    allow=spec.intermediate.allow_in_language_target_task)
     check_search(spec)
     model_path = spec.model.name_or_path
     if Path(model_path).expanduser().exists():
         model_path = str(Path(model_path).expanduser().resolve())
-    chosen = mixture or spec.intermediate.mixture or {s: 1 / len(spec.intermediate.sources)
-                                                     for s in spec.intermediate.sources}
+    resources = spec.resources
     return TrialPlan(
         model_name_or_path=model_path, max_length=spec.model.max_length, num_layers=spec.model.num_layers,
-        data_root=str(root), mixture=dict(chosen),
+        data_root=str(root), mixture=dict(spec.intermediate.mixture or {}),
         stage1_steps=spec.intermediate.steps, stage1_batch_size=spec.intermediate.batch_size,
         stage1_lr=spec.intermediate.lr, stage2_steps=spec.stage2.steps, stage2_batch_size=spec.stage2.batch_size,
-        stage2_lr=spec.stage2.lr, targets=targets, seed=spec.seed,
-        cpus_per_worker=spec.resources.cpus_per_worker,
+        stage2_lr=spec.stage2.lr, targets=targets, seed=spec.seed, workers=resources.workers_per_trial,
+        cpus_per_worker=resources.cpus_per_worker, gpus_per_worker=resources.gpus_per_worker,
+        runner=resources.resolved_runner(), sources=tuple(spec.intermediate.sources),
     )

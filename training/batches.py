@@ -7,6 +7,7 @@ while the order of batches stays random.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Iterator
 
 import numpy as np
@@ -49,7 +50,7 @@ def length_grouped_batches(lengths: np.ndarray, indices: np.ndarray, batch_size:
 
 class BatchStream:
     def __init__(self, dataset: Dataset, fmt: Format, tokenizer, batch_size: int, seed: int,
-                 rank: int = 0, world: int = 1) -> None:
+                 rank: int = 0, world: int = 1, count_tokens: bool = False) -> None:
         self.dataset = dataset.with_format(None)
         self.fmt = fmt
         self.collator = make_collator(fmt, tokenizer)
@@ -60,6 +61,10 @@ class BatchStream:
         self._batches: Iterator[np.ndarray] = iter(())
         self.padded_tokens = 0
         self.real_tokens = 0
+        # Subword ids of the batches actually drawn (special tokens excluded): the stage-1
+        # distribution lexical similarity compares with (evaluation.lexsim).
+        self.token_counts: Counter | None = Counter() if count_tokens else None
+        self._special = set(tokenizer.all_special_ids)
 
     def _next_indices(self) -> np.ndarray:
         try:
@@ -74,6 +79,9 @@ class BatchStream:
         batch = self.collator([dict(row) for row in rows])
         self.padded_tokens += int(batch["attention_mask"].numel())
         self.real_tokens += int(batch["attention_mask"].sum())
+        if self.token_counts is not None:
+            ids = batch["input_ids"][batch["attention_mask"].bool()].tolist()
+            self.token_counts.update(i for i in ids if i not in self._special)
         if self.fmt is Format.MULTIPLE_CHOICE:
             batch["num_choices"] = batch["input_ids"].shape[1]
         return batch

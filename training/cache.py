@@ -20,7 +20,7 @@ from datasets import Dataset, load_from_disk
 from evaluation.examples import Example, Format
 from training.features import FEATURISERS, example_rows
 
-FEATURE_VERSION = "1"  # bump when a featuriser changes what it writes
+FEATURE_VERSION = "2"  # bump when a featuriser changes what it writes
 
 
 def default_cache_dir() -> Path:

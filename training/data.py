@@ -14,7 +14,7 @@ import evaluation.targets  # noqa: F401  (registers the targets)
 from evaluation.examples import Example
 from evaluation.targets import TARGETS
 from training.leakage import DataUse, check_leakage
-from training.plan import TargetPlan, TrialPlan
+from training.plan import SEARCH, TargetPlan, TrialPlan
 from training.sources import SOURCES
 
 
@@ -22,10 +22,12 @@ def source_examples(name: str, root: Path) -> Sequence[Example]:
     return SOURCES.get(name).read(root)
 
 
-def eval_examples(target_plan: TargetPlan, language: str, root: Path) -> Sequence[Example]:
+def eval_examples(target_plan: TargetPlan, language: str, role: str, root: Path) -> Sequence[Example]:
+    """The first ``eval_cap`` (search) or ``report_cap`` (report) examples of the role's set."""
     target = TARGETS.get(target_plan.name)
-    examples = target.read(root, language, target_plan.split)
-    return examples[: target_plan.eval_cap] if target_plan.eval_cap else examples
+    examples = target.read_eval(root, language, target.eval_sets(target_plan.split)[role])
+    cap = target_plan.eval_cap if role == SEARCH else (target_plan.report_cap or target_plan.eval_cap)
+    return examples[:cap] if cap else examples
 
 
 def trained_uses(source_names: Sequence[str], targets: Sequence[TargetPlan], root: Path) -> list[DataUse]:
@@ -41,16 +43,19 @@ def trained_uses(source_names: Sequence[str], targets: Sequence[TargetPlan], roo
 
 
 def evaluated_uses(targets: Sequence[TargetPlan], root: Path) -> list[DataUse]:
+    """Both roles: the report set is held out from the search, never from the guard."""
     uses = []
     for target_plan in targets:
         target = TARGETS.get(target_plan.name)
-        for language in target_plan.languages:
-            uses.append(DataUse(f"target {target_plan.name}/{language}", target.lineage(target_plan.split, language),
-                                target.part, eval_examples(target_plan, language, root)))
+        for role, eval_set in target.eval_sets(target_plan.split).items():
+            for language in target_plan.languages:
+                uses.append(DataUse(f"target {target_plan.name}/{language} ({role})",
+                                    target.lineage(eval_set.split, language), target.part,
+                                    eval_examples(target_plan, language, role, root)))
     return uses
 
 
-def check_plan_leakage(source_names: Sequence[str], plan: TrialPlan) -> dict:
-    """Every source the sweep may draw from, against every evaluated example."""
+def check_plan_leakage(plan: TrialPlan) -> dict:
+    """Every source the sweep may draw from (``plan.sources``), against every evaluated example."""
     root = Path(plan.data_root)
-    return check_leakage(trained_uses(source_names, plan.targets, root), evaluated_uses(plan.targets, root))
+    return check_leakage(trained_uses(plan.sources, plan.targets, root), evaluated_uses(plan.targets, root))

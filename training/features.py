@@ -84,24 +84,54 @@ def featurise_extractive_qa(batch, *, tokenizer, max_length, labels):
     return encoded
 
 
+def _boundary_ids(tokenizer) -> set[int]:
+    """Ids of pieces that are a bare word boundary (SentencePiece's lone "▁")."""
+    ids = set()
+    for piece in ("\u2581", " "):
+        token_id = tokenizer.convert_tokens_to_ids(piece)
+        if token_id is not None and token_id != tokenizer.unk_token_id:
+            ids.add(token_id)
+    return ids
+
+
 def featurise_tagging(batch, *, tokenizer, max_length, labels):
-    """Label the first subword of each word; the rest are ignored (XTREME's convention)."""
+    """Label the first subword of each word (XTREME's convention), the rest are ignored.
+
+    One deviation: a word that SentencePiece splits into a bare boundary piece "▁" plus
+    its text (most Chinese and Japanese characters under XLM-R's vocabulary: "▁", "鎮")
+    loses the bare piece. Otherwise the label sits on "▁", whose embedding is the same
+    for every such word, and each character costs two positions of max_length: PAN-X zh
+    scored F1 0.0 in every demo trial (benchmarks/RESULTS.md).
+    """
     label_id = {name: index for index, name in enumerate(labels)}
-    encoded = tokenizer(batch["tokens"], is_split_into_words=True, truncation=True,
-                        max_length=max_length, return_token_type_ids=False)
-    all_labels = []
+    boundary = _boundary_ids(tokenizer)
+    encoded = tokenizer(batch["tokens"], is_split_into_words=True, truncation=False,
+                        return_token_type_ids=False)
+    out = {"input_ids": [], "attention_mask": [], "labels": []}
     for index, tags in enumerate(batch["tags"]):
-        previous = None
-        row = []
-        for word in encoded.word_ids(index):
+        ids, words = encoded["input_ids"][index], encoded.word_ids(index)
+        pieces_per_word: dict[int, int] = {}
+        for word in words:
+            if word is not None:
+                pieces_per_word[word] = pieces_per_word.get(word, 0) + 1
+        kept_ids, kept_labels, previous = [], [], None
+        for token_id, word in zip(ids, words):
+            if word is not None and token_id in boundary and pieces_per_word[word] > 1:
+                pieces_per_word[word] -= 1  # the word keeps its remaining pieces
+                continue
             if word is None or word == previous:
-                row.append(IGNORE_INDEX)
+                kept_labels.append(IGNORE_INDEX)
             else:
-                row.append(label_id.get(tags[word], IGNORE_INDEX))
+                kept_labels.append(label_id.get(tags[word], IGNORE_INDEX))
+            kept_ids.append(token_id)
             previous = word
-        all_labels.append(row)
-    encoded["labels"] = all_labels
-    return encoded
+        if len(kept_ids) > max_length:  # keep </s> (or whatever closes the sequence)
+            kept_ids = kept_ids[: max_length - 1] + kept_ids[-1:]
+            kept_labels = kept_labels[: max_length - 1] + [IGNORE_INDEX]
+        out["input_ids"].append(kept_ids)
+        out["attention_mask"].append([1] * len(kept_ids))
+        out["labels"].append(kept_labels)
+    return out
 
 
 FEATURISERS = {

@@ -10,27 +10,30 @@ from __future__ import annotations
 import copy
 import gc
 import json
-from collections import Counter
-from contextlib import contextmanager
 import tempfile
 import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
 from transformers import get_linear_schedule_with_warmup
 
-from evaluation.lexsim import hf_tokenize, trial_lexsim
+from evaluation.examples import Format
+from evaluation.lexsim import hf_tokenize, language_texts, trial_lexsim
 from evaluation.scores import build_scores
 from evaluation.targets import TARGETS
 from training.batches import BatchStream
 from training.cache import tokenised
 from training.data import eval_examples, source_examples
 from training.mixture import MixtureSampler
-from training.model import MultiHeadModel, load_encoder, make_head
-from training.plan import TrialPlan
+from training.model import MultiHeadModel, head_key, load_encoder, make_head
+from training.plan import SEARCH, TrialPlan
 from training.predict import predict
+from training.seeds import derived_seed
 from training.sources import SOURCES
 
 Report = Callable[[dict], None]
@@ -69,22 +72,21 @@ def gc_frozen():
         gc.unfreeze()
 
 
-def _train(model, streams, draw: Callable[[], str], heads_of, steps: int, lr: float,
-           report: Report, report_every: int, stage: int) -> list[tuple[int, float]]:
-    """``steps`` optimiser steps; ``draw`` picks the stream (and head) of each step."""
+def _train(model, streams, draw: Callable[[], str], head_of: Callable[[str], str], steps: int, lr: float,
+           report: Report, report_every: int, name: str) -> list[tuple[int, float]]:
+    """``steps`` optimiser steps; ``draw`` picks the stream of each step, ``head_of`` its head."""
     with gc_frozen():
-        return _steps(model, streams, draw, heads_of, steps, lr, report, report_every, stage)
+        return _steps(model, streams, draw, head_of, steps, lr, report, report_every, name)
 
 
-def _steps(model, streams, draw, heads_of, steps, lr, report, report_every, stage) -> list[tuple[int, float]]:
+def _steps(model, streams, draw, head_of, steps, lr, report, report_every, name) -> list[tuple[int, float]]:
     optimizer = adamw(model, lr)
     schedule = get_linear_schedule_with_warmup(optimizer, max(1, steps // 10), max(1, steps))
     model.train()
     history, window = [], []
     for step in range(1, steps + 1):
-        name = draw()
-        head, num_labels = heads_of(name)
-        loss = model(head, streams[name].next(), num_labels)
+        source = draw()
+        loss = model(head_of(source), streams[source].next())
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -94,104 +96,152 @@ def _steps(model, streams, draw, heads_of, steps, lr, report, report_every, stag
         if step % report_every == 0 or step == steps:
             mean = float(np.mean(window))
             history.append((step, mean))
-            report({f"stage{stage}/loss": mean, "stage": stage, "step": step})
+            report({f"{name}/loss": mean, "step": step})
             window = []
     return history
 
 
-def token_counts(features, special_ids: set[int]) -> Counter:
-    """Subword counts of what stage 1 feeds the model (truncated as trained), for lexsim."""
-    counts: Counter = Counter()
-    for ids in features["input_ids"]:
-        rows = ids if ids and isinstance(ids[0], list) else [ids]  # multiple choice: one row per choice
-        for row in rows:
-            counts.update(token for token in row if token not in special_ids)
-    return counts
+def one_answer(fmt: Format, predictions: Sequence) -> bool:
+    """Every example got the same answer: a collapsed target (one class, no entity, one index)."""
+    if len(predictions) < 2:
+        return False
+    if fmt is Format.TAGGING:
+        return all(tag == "O" for tags in predictions for tag in tags)
+    return len({repr(p) for p in predictions}) == 1
+
+
+@dataclass
+class Outcome:
+    """What ``run_plan`` returns. Scores, units and lexsim are rank 0's (empty elsewhere)."""
+
+    scores: dict  # role -> score JSON (evaluation.scores.build_scores)
+    units: dict  # role -> task -> language -> per-example rows (Target.unit_scores)
+    degenerate: list  # "role/task/language" whose predictions were one answer for every example
+    lexsim: dict  # lexsim/<task>/<lang>, on the search set's target-language text
+    history: dict  # "stage1" | "stage2/<task>" -> [(step, mean loss)]
+    timing: dict
+    pad_share: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "Outcome":
+        return cls(**raw)
+
+
+def _heads(sources, hidden: int, seed: int) -> dict[str, torch.nn.Module]:
+    """One head per label space, each initialised from its own seed (training.seeds)."""
+    heads = {}
+    for name in sorted(sources):
+        source = sources[name]
+        key = head_key(source.format, source.labels)
+        if key not in heads:
+            torch.manual_seed(derived_seed(seed, f"head/{key}"))
+            heads[key] = make_head(source.format, hidden, len(source.labels))
+    return heads
+
+
+def stage1_streams(plan: TrialPlan, sources, tokenizer, root: Path, rank: int = 0,
+                   world: int = 1) -> dict[str, BatchStream]:
+    """One batch stream per source, its order seeded by the trial seed and the source's name."""
+    streams = {}
+    for name, source in sorted(sources.items()):
+        features = tokenised(source_examples(name, root), source.format, tokenizer, plan.max_length,
+                             source.labels, plan.cache_dir)
+        streams[name] = BatchStream(features, source.format, tokenizer, plan.stage1_batch_size,
+                                    derived_seed(plan.seed, f"source/{name}"), rank, world, count_tokens=True)
+    return streams
+
+
+def _stage2(stage1_model, target, plan: TrialPlan, tokenizer, root: Path, rank: int, world: int, wrap,
+            report: Report):
+    """A copy of the stage-1 encoder fine-tuned on the target's English data, with the same
+    head initialisation, data order and dropout in every trial of one seed."""
+    seed = derived_seed(plan.seed, f"stage2/{target.name}")
+    features = tokenised(target.stage2.read(root), target.format, tokenizer, plan.max_length,
+                         target.labels, plan.cache_dir)
+    stream = BatchStream(features, target.format, tokenizer, plan.stage2_batch_size, seed, rank, world)
+    torch.manual_seed(seed)
+    head = make_head(target.format, stage1_model.encoder.config.hidden_size, len(target.labels))
+    model = wrap(MultiHeadModel(copy.deepcopy(stage1_model.encoder), {"target": head}))
+    history = _train(model, {"target": stream}, lambda: "target", lambda _: "target", plan.stage2_steps,
+                     plan.stage2_lr, report, plan.report_every, f"stage2/{target.name}")
+    return _unwrap(model), head, stream, history
 
 
 def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
-             report: Report = lambda metrics: None, encoders=load_encoder) -> dict:
-    """Returns {"scores", "history", "timing", "pad_share"}; scores only on rank 0.
-
-    ``encoders(name_or_path, num_layers) -> (tokenizer, encoder)``: a fresh load, or
-    an ``EncoderCache`` when the process runs one trial after another.
-    """
+             report: Report = lambda metrics: None, encoders=load_encoder) -> Outcome:
+    """The whole run for one worker. ``encoders(name_or_path, num_layers) -> (tokenizer,
+    encoder)``: a fresh load, or an ``EncoderCache`` when a process runs one trial after another."""
     timing: dict[str, float] = {}
     started = time.perf_counter()
     root = Path(plan.data_root)
     tokenizer, encoder = encoders(plan.model_name_or_path, plan.num_layers)
-    # Seeded after the load: a cached encoder skips whatever RNG a fresh load draws, and
-    # the heads, dropout and data order must not depend on which of the two happened.
-    torch.manual_seed(plan.seed)
-    hidden = encoder.config.hidden_size
     timing["model_load_s"] = time.perf_counter() - started
 
-    # Stage 1: one head per format; classification heads sized for the widest label set.
     begin = time.perf_counter()
-    sources = {name: SOURCES.get(name) for name in plan.mixture if plan.mixture[name] > 0}
-    streams, widths, source_features = {}, {}, {}
-    for offset, (name, source) in enumerate(sorted(sources.items())):
-        features = tokenised(source_examples(name, root), source.format, tokenizer, plan.max_length,
-                             source.labels, plan.cache_dir)
-        source_features[name] = features
-        streams[name] = BatchStream(features, source.format, tokenizer, plan.stage1_batch_size,
-                                    plan.seed + offset, rank, world)
-        widths[source.format] = max(widths.get(source.format, 0), len(source.labels))
+    sources = {name: SOURCES.get(name) for name, weight in plan.mixture.items() if weight > 0}
+    streams = stage1_streams(plan, sources, tokenizer, root, rank, world)
     timing["data_prep_s"] = time.perf_counter() - begin
 
     begin = time.perf_counter()
-    heads = {fmt.value: make_head(fmt, hidden, width) for fmt, width in widths.items()}
+    heads = _heads(sources, encoder.config.hidden_size, plan.seed)
+    head_of = {name: head_key(source.format, source.labels) for name, source in sources.items()}
+    torch.manual_seed(derived_seed(plan.seed, "stage1"))  # dropout
     model = wrap(MultiHeadModel(encoder, heads))
-    sampler = MixtureSampler(plan.mixture, plan.seed)
-    history = _train(model, streams, sampler.draw,
-                     lambda name: (sources[name].format.value, len(sources[name].labels)),
-                     plan.stage1_steps, plan.stage1_lr, report, plan.report_every, stage=1)
+    sampler = MixtureSampler(plan.mixture, derived_seed(plan.seed, "mixture"))
+    history = {"stage1": _train(model, streams, sampler.draw, head_of.__getitem__, plan.stage1_steps,
+                                plan.stage1_lr, report, plan.report_every, "stage1")}
     stage1_model = _unwrap(model)
     timing["stage1_s"] = time.perf_counter() - begin
+    trained_counts = sum((stream.token_counts for stream in streams.values()), Counter())
 
-    per_task, eval_texts, timing["stage2_s"], timing["eval_s"] = {}, {}, 0.0, 0.0
+    per_role: dict[str, dict] = {role: {} for role in plan.roles}
+    units: dict[str, dict] = {role: {} for role in plan.roles}
+    degenerate, eval_texts = [], {}
+    timing["stage2_s"], timing["eval_s"] = 0.0, 0.0
     for target_plan in plan.targets:
         target = TARGETS.get(target_plan.name)
         begin = time.perf_counter()
-        if target.stage2 is None:
-            evaluated_model, head = stage1_model, None
-        else:
-            features = tokenised(target.stage2.read(root), target.format, tokenizer, plan.max_length,
-                                 target.labels, plan.cache_dir)
-            stream = BatchStream(features, target.format, tokenizer, plan.stage2_batch_size, plan.seed, rank, world)
-            head = make_head(target.format, hidden, len(target.labels))
-            model2 = wrap(MultiHeadModel(copy.deepcopy(stage1_model.encoder), {"target": head}))
-            _train(model2, {"target": stream}, lambda: "target", lambda _: ("target", len(target.labels)),
-                   plan.stage2_steps, plan.stage2_lr, report, plan.report_every * 10**6, stage=2)
-            evaluated_model = _unwrap(model2)
+        evaluated_model, head = stage1_model, None
+        if target.stage2 is not None:
+            evaluated_model, head, stream, history[f"stage2/{target.name}"] = _stage2(
+                stage1_model, target, plan, tokenizer, root, rank, world, wrap, report)
             streams[f"stage2/{target.name}"] = stream
         timing["stage2_s"] += time.perf_counter() - begin
         if rank != 0:
             continue
         begin = time.perf_counter()
         evaluated_model.eval()
-        languages = {}
-        for language in target_plan.languages:
-            examples = eval_examples(target_plan, language, root)
-            predictions = predict(target.format, evaluated_model, head, examples, target.labels, tokenizer,
-                                  plan.max_length, target_plan.eval_batch_size, plan.cache_dir)
-            languages[language] = {**target.score(examples, predictions), "n": len(examples)}
-            eval_texts[(target.name, language)] = [text for example in examples for text in example.texts()]
-        per_task[target.name] = languages
+        for role in plan.roles:
+            languages, rows = {}, {}
+            for language in target_plan.languages:
+                examples = eval_examples(target_plan, language, role, root)
+                predictions = predict(target.format, evaluated_model, head, examples, target.labels, tokenizer,
+                                      plan.max_length, target_plan.eval_batch_size, plan.cache_dir)
+                languages[language] = {**target.score(examples, predictions), "n": len(examples)}
+                rows[language] = np.asarray(target.unit_scores(examples, predictions), dtype=float).tolist()
+                if one_answer(target.format, predictions):
+                    degenerate.append(f"{role}/{target.name}/{language}")
+                if role == SEARCH:
+                    eval_texts[(target.name, language)] = [t for e in examples for t in language_texts(e)]
+            per_role[role][target.name] = languages
+            units[role][target.name] = rows
         timing["eval_s"] += time.perf_counter() - begin
     lexsim = {}
-    if rank == 0:
+    if rank == 0 and eval_texts and trained_counts:
         begin = time.perf_counter()
-        special_ids = set(tokenizer.all_special_ids)
-        counts = {name: token_counts(features, special_ids) for name, features in source_features.items()}
-        lexsim = trial_lexsim(eval_texts, counts, plan.mixture, hf_tokenize(tokenizer))
+        lexsim = trial_lexsim(eval_texts, trained_counts, hf_tokenize(tokenizer))
         timing["lexsim_s"] = time.perf_counter() - begin
     timing["total_s"] = time.perf_counter() - started
     padded = sum(s.padded_tokens for s in streams.values())
     real = sum(s.real_tokens for s in streams.values())
-    return {"scores": build_scores(per_task) if rank == 0 else None, "lexsim": lexsim, "history": history,
-            "timing": timing,
-            "pad_share": (padded - real) / padded if padded else 0.0}
+    if rank != 0:
+        per_role, units = {}, {}
+    return Outcome(scores={role: build_scores(tasks) for role, tasks in per_role.items()}, units=units,
+                   degenerate=degenerate, lexsim=lexsim, history=history, timing=timing,
+                   pad_share=(padded - real) / padded if padded else 0.0)
 
 
 def quiet_libraries() -> None:
@@ -205,17 +255,17 @@ def quiet_libraries() -> None:
     datasets.utils.logging.set_verbosity_error()
 
 
-def final_metrics(plan: TrialPlan, outcome: dict) -> dict:
-    """What a trial reports last: timings, padding, every score, lexsim and the objective."""
+def final_metrics(plan: TrialPlan, outcome: Outcome) -> dict:
+    """What a run reports last: timings, padding, lexsim, and per role every score and the
+    objective (``<role>/<task>/<lang>/<metric>``, ``<role>/xtreme_r/score``)."""
     from evaluation.scores import flat_metrics, objective
 
-    final = {**{f"timing/{k}": v for k, v in outcome["timing"].items()}, "pad_share": outcome["pad_share"]}
-    scores = outcome["scores"]
-    if scores is None:  # ranks other than 0 evaluate nothing
-        return final
-    final.update(flat_metrics(scores))
-    final.update(outcome["lexsim"])
-    final["xtreme_r/score"] = objective(scores, [t.name for t in plan.targets])
+    final = {**{f"timing/{k}": v for k, v in outcome.timing.items()}, "pad_share": outcome.pad_share}
+    final.update(outcome.lexsim)
+    tasks = [t.name for t in plan.targets]
+    for role, scores in outcome.scores.items():
+        final.update({f"{role}/{k}": v for k, v in flat_metrics(scores).items()})
+        final[f"{role}/xtreme_r/score"] = objective(scores, tasks)
     return final
 
 
@@ -245,7 +295,5 @@ def train_loop_per_worker(config: dict) -> None:
         ray.train.report(final)
         return
     with tempfile.TemporaryDirectory() as folder:
-        Path(folder, "scores.json").write_text(json.dumps(outcome["scores"], indent=2, ensure_ascii=False))
-        Path(folder, "outcome.json").write_text(json.dumps(
-            {"history": outcome["history"], "timing": outcome["timing"], "pad_share": outcome["pad_share"]}))
+        Path(folder, "outcome.json").write_text(json.dumps(outcome.to_dict(), ensure_ascii=False))
         ray.train.report(final, checkpoint=Checkpoint.from_directory(folder))

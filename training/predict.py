@@ -14,6 +14,7 @@ from evaluation.examples import BitextExample, Example, Format, TagExample
 from training.batches import feature_lengths, make_collator
 from training.cache import tokenised
 from training.features import IGNORE_INDEX
+from training.model import mean_pool
 
 
 def _sorted_batches(dataset, batch_size: int):
@@ -31,7 +32,8 @@ def predict_classification(model, head, examples, labels, tokenizer, max_length,
     for indices in _sorted_batches(dataset, batch_size):
         batch = collator([dict(row) for row in dataset.select(indices)])
         states = model.encode(batch["input_ids"], batch["attention_mask"])
-        predictions[indices] = head.logits(states, len(labels)).argmax(-1).cpu().numpy()
+        mask = batch["attention_mask"].to(states.device)
+        predictions[indices] = head.logits(states, mask).argmax(-1).cpu().numpy()
     return predictions.tolist()
 
 
@@ -62,8 +64,7 @@ def embed(model, texts: Sequence[str], tokenizer, max_length: int, batch_size: i
         batch = tokenizer([texts[i] for i in indices], truncation=True, max_length=max_length,
                           padding=True, return_tensors="pt", return_token_type_ids=False)
         states = model.encode(batch["input_ids"], batch["attention_mask"])
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.device, states.dtype)
-        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1)
+        pooled = mean_pool(states, batch["attention_mask"])
         out[torch.as_tensor(indices)] = torch.nn.functional.normalize(pooled, dim=-1).float().cpu()
     return out
 
@@ -167,7 +168,8 @@ def predict_choices(model, head, examples, labels, tokenizer, max_length, batch_
             indices = group[begin: begin + batch_size]
             batch = collator([dict(row) for row in dataset.select(indices)])
             states = model.encode(batch["input_ids"], batch["attention_mask"])
-            predictions[indices] = head.logits(states, int(count)).argmax(-1).cpu().numpy()
+            mask = batch["attention_mask"].flatten(0, 1).to(states.device)
+            predictions[indices] = head.logits(states, mask, int(count)).argmax(-1).cpu().numpy()
     return predictions.tolist()
 
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Callable
 
 from training.encoder_cache import PROCESS_ENCODERS
-from training.loop import final_metrics, quiet_libraries, run_plan, train_loop_per_worker, use_threads
+from training.loop import Outcome, final_metrics, quiet_libraries, run_plan, train_loop_per_worker, use_threads
 from training.plan import TrialPlan
+
 
 def worker_resources(cpus_per_worker: float, gpus_per_worker: float) -> dict[str, float]:
     """What one worker of a trial asks Ray for: a Train worker, or the in_trial actor that is the worker."""
@@ -30,49 +31,47 @@ def worker_resources(cpus_per_worker: float, gpus_per_worker: float) -> dict[str
     return resources
 
 
-def fit_plan(plan: TrialPlan, *, workers: int, cpus_per_worker: float, gpus_per_worker: float,
-             run_name: str, storage_path: str, callbacks: list = ()) -> tuple[dict, dict, dict]:
-    """Ray Train. Returns (scores, outcome, final reported metrics)."""
+def fit_plan(plan: TrialPlan, *, run_name: str, storage_path: str, callbacks: list = ()) -> tuple[Outcome, dict]:
+    """Ray Train, ``plan.workers`` workers. Returns (outcome, final reported metrics)."""
     from ray.train import CheckpointConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
     trainer = TorchTrainer(
         train_loop_per_worker,
         train_loop_config={"plan": plan.to_dict()},
-        scaling_config=ScalingConfig(num_workers=workers, use_gpu=gpus_per_worker > 0,
-                                     resources_per_worker=worker_resources(cpus_per_worker, gpus_per_worker)),
+        scaling_config=ScalingConfig(num_workers=plan.workers, use_gpu=plan.gpus_per_worker > 0,
+                                     resources_per_worker=worker_resources(plan.cpus_per_worker,
+                                                                           plan.gpus_per_worker)),
         run_config=RunConfig(name=run_name, storage_path=storage_path, callbacks=list(callbacks),
                              checkpoint_config=CheckpointConfig(num_to_keep=1)),
     )
     result = trainer.fit()
     with result.checkpoint.as_directory() as folder:
-        scores = json.loads(Path(folder, "scores.json").read_text())
-        outcome = json.loads(Path(folder, "outcome.json").read_text())
-    return scores, outcome, dict(result.metrics or {})
+        outcome = Outcome.from_dict(json.loads(Path(folder, "outcome.json").read_text()))
+    return outcome, dict(result.metrics or {})
 
 
-def run_in_trial(plan: TrialPlan, *, use_gpu: bool = False,
-                 report: Callable[[dict], None] = lambda metrics: None) -> tuple[dict, dict, dict]:
+def run_in_trial(plan: TrialPlan, report: Callable[[dict], None] = lambda metrics: None) -> tuple[Outcome, dict]:
     """One worker, here. Reports as rank 0 of a Train run would: losses, then the final metrics."""
     import torch
 
     quiet_libraries()
     use_threads(plan)
-    device = torch.device("cuda" if use_gpu and torch.cuda.is_available() else "cpu")
+    device = torch.device("cuda" if plan.gpus_per_worker > 0 and torch.cuda.is_available() else "cpu")
     outcome = run_plan(plan, wrap=lambda model: model.to(device), report=report, encoders=PROCESS_ENCODERS)
     final = final_metrics(plan, outcome)
     report(final)
-    return outcome["scores"], outcome, final
+    return outcome, final
 
 
-def run_trial_plan(plan: TrialPlan, runner: str, *, workers: int, cpus_per_worker: float, gpus_per_worker: float,
-                   run_name: str, storage_path: str, to_tune: bool = False) -> tuple[dict, dict, dict]:
-    """(scores, outcome, final metrics) by ``runner``; ``to_tune``: also report to the calling Tune trial."""
-    if runner == "in_trial":
+def run_trial_plan(plan: TrialPlan, *, run_name: str, storage_path: str,
+                   to_tune: bool = False) -> tuple[Outcome, dict]:
+    """(outcome, final metrics) by ``plan.runner``; ``to_tune``: also report to the calling Tune trial."""
+    if plan.runner == "in_trial":
         from ray import tune
 
-        return run_in_trial(plan, use_gpu=gpus_per_worker > 0, **({"report": tune.report} if to_tune else {}))
+        return run_in_trial(plan, **({"report": tune.report} if to_tune else {}))
     from ray.tune.integration.ray_train import TuneReportCallback
 
-    return fit_plan(plan, workers=workers, cpus_per_worker=cpus_per_worker, gpus_per_worker=gpus_per_worker,
-                    run_name=run_name, storage_path=storage_path, callbacks=[TuneReportCallback()] if to_tune else [])
+    return fit_plan(plan, run_name=run_name, storage_path=storage_path,
+                    callbacks=[TuneReportCallback()] if to_tune else [])

@@ -18,18 +18,18 @@ THREADS = int(os.environ.get("TH", 2))
 WARMUP = 8
 
 
-def mean_step(batches) -> float:
-    return statistics.mean(plain_loop(batches, 3, THREADS)[WARMUP:])
+def mean_step(batches, labels) -> float:
+    return statistics.mean(plain_loop(batches, labels, THREADS)[WARMUP:])
 
 
 def main(mode: str) -> None:
     quiet_libraries()
-    batches = build_batches(40, cache_dir(None))
+    batches, labels = build_batches(40, cache_dir(None))
     if mode == "main":
-        print(mode, mean_step(batches))
+        print(mode, mean_step(batches, labels))
     elif mode == "thread":
         out = {}
-        thread = threading.Thread(target=lambda: out.setdefault("step_s", mean_step(batches)))
+        thread = threading.Thread(target=lambda: out.setdefault("step_s", mean_step(batches, labels)))
         thread.start()
         thread.join()
         print(mode, out["step_s"])
@@ -44,10 +44,10 @@ def main(mode: str) -> None:
             @ray.remote(num_cpus=2)
             class Probe:
                 def mean_step(self) -> float:
-                    return mean_step(torch.load(path))
+                    return mean_step(torch.load(path), labels)
 
             print(mode, ray.get(Probe.remote().mean_step.remote()))
-        print("main-with-ray-idle", mean_step(batches))
+        print("main-with-ray-idle", mean_step(batches, labels))
     else:
         raise SystemExit(f"mode {mode!r}: expected main, thread or actor")
 

@@ -27,6 +27,13 @@ Deviations from XTREME-R:
   suits a single shared encoder.
 * ``eval_cap`` caps the questions per language, never the pool.
 
+Eval sets: the questions are cut into search and report by ``role_of`` of the
+question id (the same in every language, so a question is in one set
+everywhere). The candidate pool stays whole for both sets: candidates are what
+is ranked, not what is evaluated, and a smaller pool would make the task easier
+and change its meaning. The report questions' answer sentences are therefore
+also in the pool the search questions rank; no model is trained on them.
+
 Lineage ``squad1.1/dev``: XQuAD-R is XQuAD re-segmented, i.e. SQuAD v1.1 dev.
 """
 from __future__ import annotations
@@ -36,8 +43,9 @@ from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import CandidatePool, Format, RankingExample
-from evaluation.metrics import mean_average_precision_at_k
+from evaluation.metrics import average_precision_units, mean_average_precision_at_k, mean_percent
 from evaluation.readers import read_json
+from evaluation import families
 from evaluation.targets.registry import Target, register_target
 
 TOP_K = 20
@@ -110,12 +118,24 @@ def score_lareqa(examples, ranked) -> dict[str, float]:
     return {"map@20": mean_average_precision_at_k(list(ranked), [e.relevant for e in examples], k=TOP_K)}
 
 
+def lareqa_units(examples, ranked):
+    return average_precision_units(list(ranked), [e.relevant for e in examples], k=TOP_K)
+
+
+def query_key(example: RankingExample, index: int) -> str:
+    return example.qid
+
+
 LAREQA = register_target(Target(
     name="lareqa",
+    family=families.RETRIEVAL,
     format=Format.RANKING,
     file_patterns=(FILE_PATTERN,),
     read=read_lareqa,
     score=score_lareqa,
+    unit_scores=lareqa_units,
+    from_units=mean_percent,
+    half_key=query_key,
     splits=("test",),
     default_split="test",
     lineage_pattern="squad1.1/dev",

@@ -24,6 +24,10 @@ Wikipedia mention-entity pairs (``wikipedia_pairs-train.jsonl``); xmix has no
 retrieval head, so (as for Tatoeba and LAReQA) the stage-1 encoder is used
 zero-shot. The tests use a small fixture in the official format
 (``tests/fixtures/mewslix/``).
+
+Eval sets: search = the dev mentions, report = the test mentions (both labelled
+in the official download); the candidate pool is shared by both. A split named
+explicitly is cut in two by ``role_of`` of the mention's example id.
 """
 from __future__ import annotations
 
@@ -34,8 +38,9 @@ from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import CandidatePool, Format, RankingExample
-from evaluation.metrics import mrr_at_k
+from evaluation.metrics import mean_percent, mrr_at_k, reciprocal_rank_units
 from evaluation.readers import read_jsonl
+from evaluation import families
 from evaluation.targets.registry import Target, register_target
 
 TOP_K = 20
@@ -159,6 +164,14 @@ def score_mewslix(examples, ranked) -> dict[str, float]:
     return {"map@20": mrr_at_k(list(ranked), [e.relevant for e in examples], k=TOP_K)}
 
 
+def mewslix_units(examples, ranked):
+    return reciprocal_rank_units(list(ranked), [e.relevant for e in examples], k=TOP_K)
+
+
+def mention_key(example: RankingExample, index: int) -> str:
+    return example.qid
+
+
 @dataclass(frozen=True)
 class MewsliXTarget(Target):
     """All languages share one mentions file, so languages come from its records."""
@@ -176,11 +189,16 @@ class MewsliXTarget(Target):
 
 MEWSLIX = register_target(MewsliXTarget(
     name="mewslix",
+    family=families.RETRIEVAL,
     format=Format.RANKING,
     file_patterns=(MENTIONS, CANDIDATES),
     read=read_mewslix,
     score=score_mewslix,
-    splits=("test", "dev"),
-    default_split="test",
+    unit_scores=mewslix_units,
+    from_units=mean_percent,
+    splits=("dev", "test"),
+    default_split="dev",
+    report_split="test",
+    half_key=mention_key,
     description="entity linking as retrieval over candidate entity descriptions; MRR@20 (map@20)",
 ))

@@ -8,44 +8,80 @@ the sources train on the "train-half", this target evaluates the "eval-half"
 ``mlqa/dev``. About half of each dev file is therefore evaluated (official: the
 full test set, ~4.5-11.6k questions per language).
 
+Eval sets: the eval-half is cut once more, into search and report, by ``role_of``
+of the question's paragraph group (``evaluation.splits.mlqa_groups``, the same
+groups that make the train/eval cut), so a paragraph never sits in both sets and
+a question is in the same set in every language. ``role_of`` is salted apart
+from the train/eval hash, so both sets draw from the whole eval-half (about a
+quarter of each dev file each).
+
 Stage 2: TyDiQA-GoldP English train (official: SQuAD v1.1 train); see
 ``evaluation.targets.qa``. Metric: ``mlqa_evaluation_v1.py``'s normalisation for
 the answer language (only MLQA's 7 languages are defined there).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from evaluation.errors import XmixError
 from evaluation.examples import Format, LanguageSpanExample
-from evaluation.splits import EVAL_HALF, mlqa_halves
-from evaluation.targets.qa import QA_STAGE2, mlqa_scores, read_squad_checked
+from evaluation.metrics import mean_percent
+from evaluation.splits import EVAL_HALF, mlqa_groups, mlqa_halves
+from evaluation.targets.qa import QA_STAGE2, mlqa_scores, mlqa_units, question_key, read_squad_checked
+from evaluation import families
 from evaluation.targets.registry import Target, register_target
 
 
-def read_mlqa_eval_half(root: Path, language: str, split: str) -> list[LanguageSpanExample]:
+def _checked(table, root: Path):
     try:
-        halves = mlqa_halves(Path(root))
+        return table(Path(root))
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise XmixError(f"{Path(root) / 'mlqa'}: malformed MLQA JSON ({type(error).__name__}: {error})") from None
+
+
+def read_mlqa_eval_half(root: Path, language: str, split: str) -> list[LanguageSpanExample]:
+    halves = _checked(mlqa_halves, root)
     examples = read_squad_checked(Path(root) / f"mlqa/{split}-context-{language}-question-{language}.json")
     return [LanguageSpanExample(e.qid, e.question, e.context, e.answers, language)
             for e in examples if halves.get(e.qid) == EVAL_HALF]
 
 
-def score_mlqa(examples, predicted) -> dict[str, float]:
+def _language(examples) -> str:
     languages = {e.language for e in examples}
     if len(languages) != 1:
         raise XmixError(f"mlqa: scoring needs the examples of one language, got {sorted(languages)}")
-    return mlqa_scores(languages.pop(), examples, predicted)
+    return languages.pop()
 
 
-MLQA = register_target(Target(
+def score_mlqa(examples, predicted) -> dict[str, float]:
+    return mlqa_scores(_language(examples), examples, predicted)
+
+
+def mlqa_unit_scores(examples, predicted):
+    return mlqa_units(_language(examples), examples, predicted)
+
+
+@dataclass(frozen=True)
+class MLQATarget(Target):
+    """The half key is the question's paragraph group, which needs every MLQA file of the data root."""
+
+    def half_keys(self, root: Path, examples: Sequence[LanguageSpanExample]) -> list[str]:
+        groups = _checked(mlqa_groups, root)
+        return [groups[key] for key in super().half_keys(root, examples)]
+
+
+MLQA = register_target(MLQATarget(
     name="mlqa",
+    family=families.EXTRACTIVE_QA,
     format=Format.EXTRACTIVE_QA,
     file_patterns=("mlqa/{split}-context-{lang}-question-{lang}.json",),
     read=read_mlqa_eval_half,
     score=score_mlqa,
+    unit_scores=mlqa_unit_scores,
+    from_units=mean_percent,
+    half_key=question_key,
     splits=("dev",),
     default_split="dev",
     stage2=QA_STAGE2,

@@ -1,7 +1,9 @@
 """PAN-X (WikiANN NER): tagging, seqeval entity F1 per language.
 
 The offline test files are XTREME's label-stripped copies, so evaluation uses the
-labelled dev split by default. Stage 2: PAN-X English train (first 5,000 of 20,000).
+labelled dev split by default, cut in two: each sentence's search/report role is
+``role_of`` of its tokens (``sentence_key``). Stage 2: PAN-X English train (first
+5,000 of 20,000).
 """
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from pathlib import Path
 
 from evaluation.examples import Format, TagExample
 from evaluation.readers import read_tagged_conll
-from evaluation.targets.tagging import score_tagging
+from evaluation.metrics import seqeval_f1_from_units
+from evaluation.targets.tagging import score_tagging, sentence_key, unit_scores_tagging
+from evaluation import families
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
 PANX_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
@@ -25,10 +29,14 @@ def read_panx_english_train(root: Path) -> list[TagExample]:
 
 PANX = register_target(Target(
     name="panx",
+    family=families.NER,
     format=Format.TAGGING,
     file_patterns=("panx/{split}-{lang}.tsv",),
     read=read_panx,
     score=score_tagging,
+    unit_scores=unit_scores_tagging,
+    from_units=seqeval_f1_from_units,
+    half_key=sentence_key,
     splits=("dev",),
     default_split="dev",
     labels=PANX_LABELS,

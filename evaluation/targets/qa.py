@@ -15,7 +15,7 @@ from typing import Sequence
 
 from evaluation.errors import XmixError
 from evaluation.examples import SpanExample
-from evaluation.metrics import squad_scores
+from evaluation.metrics import squad_scores, squad_units
 from evaluation.readers import read_squad
 from evaluation.targets.registry import Stage2Data
 
@@ -58,3 +58,18 @@ def squad_v11_scores(examples: Sequence[SpanExample], predicted: Sequence[str]) 
 def mlqa_scores(language: str, examples: Sequence[SpanExample], predicted: Sequence[str]) -> dict[str, float]:
     """MLQA's language-aware normalisation for the answer language."""
     return squad_scores(list(predicted), [[text for text, _ in e.answers] for e in examples], language=language)
+
+
+def squad_v11_units(examples: Sequence[SpanExample], predicted: Sequence[str]):
+    """(EM_i + F1_i) / 2 per question under ``squad_v11_scores``' rules (``mean_percent``)."""
+    return squad_units(list(predicted), [[text for text, _ in e.answers] for e in examples])
+
+
+def mlqa_units(language: str, examples: Sequence[SpanExample], predicted: Sequence[str]):
+    """(EM_i + F1_i) / 2 per question under ``mlqa_scores``' rules (``mean_percent``)."""
+    return squad_units(list(predicted), [[text for text, _ in e.answers] for e in examples], language=language)
+
+
+def question_key(example: SpanExample, index: int) -> str:
+    """The question id: one id per question in every language of a parallel set (XQuAD)."""
+    return example.qid

@@ -13,13 +13,19 @@ both trains on ``tydiqa.ko`` and evaluates ``tydiqa`` ko).
 
 Stage 2: TyDiQA-GoldP English train (official XTREME-R: SQuAD v1.1 train, not
 offline). Metric: SQuAD v1.1 normalisation, task score = (EM + F1) / 2.
+
+Eval sets: the evaluated split is cut in two by ``role_of`` of the question id
+(in the train files, "<position>/<id>", unique per file).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from evaluation.examples import Format, SpanExample
-from evaluation.targets.qa import QA_STAGE2, read_squad_checked, read_tydiqa_file, squad_v11_scores
+from evaluation.metrics import mean_percent
+from evaluation.targets.qa import (QA_STAGE2, question_key, read_squad_checked, read_tydiqa_file, squad_v11_scores,
+                                    squad_v11_units)
+from evaluation import families
 from evaluation.targets.registry import Target, register_target
 
 
@@ -34,10 +40,14 @@ def read_tydiqa(root: Path, language: str, split: str) -> list[SpanExample]:
 
 TYDIQA = register_target(Target(
     name="tydiqa",
+    family=families.EXTRACTIVE_QA,
     format=Format.EXTRACTIVE_QA,
     file_patterns=("tydiqa/tydiqa-goldp-v1.1-{split}/tydiqa.{lang}.{split}.json",),
     read=read_tydiqa,
     score=squad_v11_scores,
+    unit_scores=squad_v11_units,
+    from_units=mean_percent,
+    half_key=question_key,
     splits=("dev", "train"),
     default_split="dev",
     split_file_patterns={"train": (TRAIN_PATTERN,)},

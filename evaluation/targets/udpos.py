@@ -4,7 +4,9 @@ Data: XTREME's preprocessed Universal Dependencies v2.5 files (token<TAB>UPOS,
 blank line between sentences), ``udpos/{split}-{lang}.tsv``. Evaluation uses the
 test split (English also has dev). Offline there is no German test file: the only
 copy found has tokens but no tags (``../shared/data/MANIFEST.md``), so ``de`` is
-not available here; everything else XTREME evaluates is.
+not available here; everything else XTREME evaluates is. The test split is cut
+into the search and report sets by ``role_of`` of each sentence's tokens
+(``sentence_key``); only English has a dev split.
 
 Stage 2: UD English train (EWT, XTREME preprocessing), first 5,000 of 21,787
 sentences (official: all of it).
@@ -18,7 +20,9 @@ from pathlib import Path
 
 from evaluation.examples import Format, TagExample
 from evaluation.readers import read_tagged_conll
-from evaluation.targets.tagging import score_tagging
+from evaluation.metrics import seqeval_f1_from_units
+from evaluation.targets.tagging import score_tagging, sentence_key, unit_scores_tagging
+from evaluation import families
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
 # The 17 Universal Dependencies v2 UPOS tags, sorted (the order of the udpos.* sources).
@@ -42,10 +46,14 @@ def read_udpos_english_train(root: Path) -> list[TagExample]:
 
 UDPOS = register_target(Target(
     name="udpos",
+    family=families.POS,
     format=Format.TAGGING,
     file_patterns=("udpos/{split}-{lang}.tsv",),
     read=read_udpos,
     score=score_tagging,
+    unit_scores=unit_scores_tagging,
+    from_units=seqeval_f1_from_units,
+    half_key=sentence_key,
     splits=("test", "dev"),
     default_split="test",
     labels=UPOS_TAGS,

@@ -1,8 +1,9 @@
 """XCOPA: causal commonsense reasoning, two choices; accuracy per language.
 
 Data: cambridgeltl/xcopa ``xcopa/test.{lang}.jsonl`` (11 languages, 500 items each;
-translations of the English COPA test set, hence lineage ``copa/test``). Only the
-test split is a target split (the 100-item ``val`` files translate COPA val).
+translations of the English COPA test set, hence lineage ``copa/test``), and
+``xcopa/val.{lang}.jsonl`` (100 items each, translating COPA val: ``copa/val``).
+Eval sets: search = val, report = test.
 
 Each item becomes ``ChoiceExample(premise + question, (choice1, choice2), label)``,
 with the question spelled out in English ("What was the cause?") for every
@@ -28,8 +29,9 @@ from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import ChoiceExample, Format
-from evaluation.metrics import accuracy
+from evaluation.metrics import accuracy, accuracy_units, mean_percent
 from evaluation.readers import read_csv_dicts, read_jsonl
+from evaluation import families
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
 COPA_QUESTIONS = {"cause": "What was the cause?", "effect": "What was the effect?"}
@@ -94,14 +96,22 @@ def score_xcopa(examples, predicted_labels) -> dict[str, float]:
     return {"accuracy": accuracy([e.label for e in examples], list(predicted_labels))}
 
 
+def xcopa_units(examples, predicted_labels):
+    return accuracy_units([e.label for e in examples], list(predicted_labels))
+
+
 XCOPA = register_target(Target(
     name="xcopa",
+    family=families.COMMONSENSE,
     format=Format.MULTIPLE_CHOICE,
     file_patterns=("xcopa/{split}.{lang}.jsonl",),
     read=read_xcopa,
     score=score_xcopa,
-    splits=("test",),
-    default_split="test",
+    unit_scores=xcopa_units,
+    from_units=mean_percent,
+    splits=("val", "test"),
+    default_split="val",
+    report_split="test",
     labels=CHOICE_LABELS,
     stage2=Stage2Data(
         description="Social IQa English train rows 0-3999 reduced to 2 choices, plus COPA English train (400), "

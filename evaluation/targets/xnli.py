@@ -1,5 +1,8 @@
 """XNLI: sentence-pair classification, accuracy per language.
 
+Eval sets: search = dev, report = test (both labelled here, 1,000 items per
+language, the same items in every language).
+
 Stage 2 trains on MNLI English train. Offline we have a 4,000-example random
 sample of MNLI train (../shared/data/mnli), not the 393k official set.
 """
@@ -9,8 +12,9 @@ from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import Format, PairExample
-from evaluation.metrics import accuracy
+from evaluation.metrics import accuracy, accuracy_units, mean_percent
 from evaluation.readers import read_json, read_tsv
+from evaluation import families
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
 NLI_LABELS = ("entailment", "neutral", "contradiction")
@@ -43,14 +47,22 @@ def score_xnli(examples, predicted_labels) -> dict[str, float]:
     return {"accuracy": accuracy([e.label for e in examples], predicted_labels)}
 
 
+def xnli_units(examples, predicted_labels):
+    return accuracy_units([e.label for e in examples], list(predicted_labels))
+
+
 XNLI = register_target(Target(
     name="xnli",
+    family=families.NLI,
     format=Format.CLASSIFICATION,
     file_patterns=("xnli/{split}-{lang}.tsv",),
     read=read_xnli,
     score=score_xnli,
+    unit_scores=xnli_units,
+    from_units=mean_percent,
     splits=("dev", "test"),
     default_split="dev",
+    report_split="test",
     labels=NLI_LABELS,
     stage2=Stage2Data(
         description="MNLI English train, 4,000-example random sample (official: all 393k)",

@@ -8,13 +8,19 @@ translation of 240 SQuAD v1.1 *dev* paragraphs, so its lineage is
 Stage 2: TyDiQA-GoldP English train instead of SQuAD v1.1 train (not offline);
 see ``evaluation.targets.qa``. Metric: SQuAD v1.1 normalisation (``evaluate.py``
 scores XQuAD with the SQuAD script), task score = (EM + F1) / 2.
+
+Eval sets: the one split is cut in two by ``role_of`` of the question id, which
+is the same in every language, so a question is in the same set everywhere.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from evaluation.examples import Format, SpanExample
-from evaluation.targets.qa import QA_STAGE2, read_squad_checked, squad_v11_scores
+from evaluation.metrics import mean_percent
+from evaluation.targets.qa import (QA_STAGE2, question_key, read_squad_checked, squad_v11_scores,
+                                    squad_v11_units)
+from evaluation import families
 from evaluation.targets.registry import Target, register_target
 
 
@@ -24,10 +30,14 @@ def read_xquad(root: Path, language: str, split: str) -> list[SpanExample]:
 
 XQUAD = register_target(Target(
     name="xquad",
+    family=families.EXTRACTIVE_QA,
     format=Format.EXTRACTIVE_QA,
     file_patterns=("xquad/xquad.{lang}.json",),
     read=read_xquad,
     score=squad_v11_scores,
+    unit_scores=squad_v11_units,
+    from_units=mean_percent,
+    half_key=question_key,
     splits=("test",),
     default_split="test",
     stage2=QA_STAGE2,

@@ -1,7 +1,7 @@
 """The MLflow UI of the integration stack's server, in headless Chromium (Debian's, via Playwright).
 
 The view users should open: /#/experiments/<id>/runs, expand the sweep's parent
-run, Columns -> xtreme_r/score. (MLflow 3.17 opens an experiment on its GenAI
+run, Columns -> search/xtreme_r/score. (MLflow 3.17 opens an experiment on its GenAI
 overview; the runs table is one link further.) Screenshot: test-output/.
 Selectors follow MLflow 3.17.2's UI (pinned in requirements.lock).
 """
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 CHROMIUM = "/usr/bin/chromium"
 # No sandbox: the tests run as root in a container. The rest keeps Chromium off the network.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-METRIC = "xtreme_r/score"
+METRIC = "search/xtreme_r/score"
 UI_TIMEOUT_MS = 90_000  # the first page load compiles a large bundle on 2 busy cores
 SCREENSHOT = REPO / "test-output" / "mlflow-ui-smoke-runs.png"
 
@@ -67,7 +67,7 @@ def test_mlflow_ui_shows_the_child_runs_and_their_scores(cluster_sweep: Stack):
                 page.get_by_role("link", name=run_name, exact=True).wait_for()
             page.get_by_role("button", name="Columns", exact=True).click()
             page.get_by_placeholder("Search columns").fill(METRIC)
-            # Exactly this metric's node: the search also lists the parent's best/xtreme_r/score.
+            # Exactly this metric's node: the search also lists the parent's best/search/xtreme_r/score.
             page.get_by_test_id("column-selector-tree").locator(".du-bois-light-tree-treenode").filter(
                 has_text=re.compile(f"^{re.escape(METRIC)}$")).get_by_text(METRIC, exact=True).click()
             page.keyboard.press("Escape")

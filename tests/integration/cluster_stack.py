@@ -231,8 +231,9 @@ def _submit_smoke(stack: Stack) -> None:
                         "--set", f"tracking.uri={stack.mlflow_url}",
                         "--set", f"storage.path={stack.workdir / 'runs'}",
                         # The local smoke sweep covers the in_trial runner; this one keeps the
-                        # Ray Train path (a TorchTrainer per trial) tested on a real head.
-                        "--set", "resources.runner=ray_train")
+                        # Ray Train path (a TorchTrainer per trial) tested on a real head. The
+                        # confirmation phase and verdict are covered locally (test_smoke_sweep).
+                        "--set", "resources.runner=ray_train", "--set", "search.confirm=null")
     stack.submit_output = result.stdout + result.stderr
     if result.returncode != 0:
         raise RuntimeError(f"xmix submit exited {result.returncode}:\n{stack.submit_output}")

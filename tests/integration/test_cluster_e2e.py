@@ -16,7 +16,7 @@ from tests.integration.cluster_stack import Stack
 
 pytestmark = pytest.mark.integration
 BASELINES = {"english_only", "non_english_only", "uniform"}
-METRIC = "xtreme_r/score"
+METRIC = "search/xtreme_r/score"
 
 
 def _mlflow(stack: Stack, method: str, path: str, **kwargs) -> dict:

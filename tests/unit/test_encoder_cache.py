@@ -1,6 +1,8 @@
 """The in-process encoder cache: one read per model, independent copies, same results as a fresh load."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -34,8 +36,8 @@ def tiny_plan(tmp_path_factory) -> TrialPlan:
     spec = load_spec(PROJECT_ROOT / "configs" / "smoke.yaml", [
         "model.num_layers=1", "model.max_length=32", "intermediate.steps=3", "stage2.steps=2",
         "targets={xnli: {languages: [de], eval_cap: 8}}"])
-    plan = build_plan(spec, {"mnli": 0.5, "pawsx.de": 0.5})
-    return TrialPlan.from_dict({**plan.to_dict(), "cache_dir": str(tmp_path_factory.mktemp("cache"))})
+    plan = build_plan(spec).for_run({"mnli": 0.5, "pawsx.de": 0.5}, seed=0, roles=("search",))
+    return replace(plan, cache_dir=str(tmp_path_factory.mktemp("cache")))
 
 
 def test_a_cached_encoder_trains_exactly_like_a_fresh_load(tiny_plan):
@@ -47,5 +49,5 @@ def test_a_cached_encoder_trains_exactly_like_a_fresh_load(tiny_plan):
     run_plan(tiny_plan, encoders=cache)  # the first trial of an actor: loads
     cached = run_plan(tiny_plan, encoders=cache)  # a later one: copies
     assert cache.loads == 1
-    assert cached["history"] == fresh["history"]
-    assert cached["scores"] == fresh["scores"]
+    assert cached.history == fresh.history
+    assert cached.scores == fresh.scores

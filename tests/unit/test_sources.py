@@ -10,6 +10,7 @@ import pytest
 
 from evaluation.errors import XmixError
 from evaluation.examples import FORMAT_OF_EXAMPLE, ChoiceExample, Format, PairExample, SpanExample, TagExample
+from evaluation import families
 from evaluation.readers import read_squad
 from evaluation.splits import EVAL_HALF, HALVES, MLQA_LANGUAGES, TRAIN_HALF, half_of, mlqa_file, mlqa_halves
 from training.sources import SOURCES
@@ -126,6 +127,26 @@ def test_translations_carry_their_originals_lineage():
     assert lineage["hellaswag.ru"] == lineage["hellaswag.fa"] == "hellaswag/val"
     assert lineage["squad"] == lineage["squad2"] == "squad/train"
     assert {lineage[f"pawsx.{lang}"] for lang in ("de", "es", "fr", "ja", "ko", "zh")} == {"pawsx/dev"}
+
+
+# The dataset a source comes from decides its task family (the zero-shot guard compares them).
+FAMILY_OF_DATASET = {
+    "mnli": families.NLI, "snli": families.NLI, "anli": families.NLI, "ocnli": families.NLI,
+    "kornli": families.NLI,
+    "pawsx": families.PARAPHRASE, "qqp": families.PARAPHRASE,
+    "sst2": families.SENTIMENT,
+    "squad": families.EXTRACTIVE_QA, "squad2": families.EXTRACTIVE_QA, "mlqa": families.EXTRACTIVE_QA,
+    "tydiqa": families.EXTRACTIVE_QA,
+    "hellaswag": families.COMMONSENSE, "commonsenseqa": families.COMMONSENSE, "siqa": families.COMMONSENSE,
+    "copa": families.COMMONSENSE, "cosmosqa": families.COMMONSENSE,
+    "panx": families.NER, "udpos": families.POS,
+}
+
+
+def test_every_source_declares_its_datasets_family():
+    wrong = {name: source.family for name, source in SOURCES.items()
+             if source.family != FAMILY_OF_DATASET.get(name.split(".")[0])}
+    assert not wrong, wrong
 
 
 def test_sources_pickle_for_ray_workers():

@@ -24,7 +24,7 @@ needs_data = pytest.mark.skipif(not DATA_ROOT.is_dir(), reason=f"no benchmark da
 # target -> (split, languages that must be available offline, example type)
 OFFLINE = {
     "xnli": ("dev", {"de", "ar", "zh", "hi", "sw", "en"}, "PairExample"),
-    "xcopa": ("test", {"et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh"}, "ChoiceExample"),
+    "xcopa": ("val", {"et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh"}, "ChoiceExample"),
     "udpos": ("test", {"en", "ar", "zh", "hi", "ja", "tr", "yo"}, "TagExample"),
     "panx": ("dev", {"de", "ar", "zh", "hi", "sw"}, "TagExample"),
     "xquad": ("test", {"ar", "de", "el", "en", "es", "hi", "ru", "th", "tr", "vi", "zh"}, "SpanExample"),
@@ -103,7 +103,8 @@ def test_udpos_reads_upos_tags_and_has_no_german_test():
 
 @needs_data
 def test_xcopa_items_and_two_choice_stage2():
-    examples = read("xcopa", "zh")
+    assert len(read("xcopa", "zh")) == 100  # val: the search set
+    examples = read("xcopa", "zh", "test")
     assert len(examples) == 500
     assert examples[0] == ChoiceExample("该物品用气泡包装纸包着。 What was the cause?", ("它很易碎。", "它很小。"), 0)
     stage2 = TARGETS.get("xcopa").stage2.read(DATA_ROOT)
@@ -210,6 +211,8 @@ def test_formats_match_example_types():
 def test_tydiqa_offline_stand_in_is_guarded_per_language():
     """TyDiQA's held-out train files stand in for its dev set: training on tydiqa.ko
     while evaluating tydiqa ko is refused; tydiqa.sw (another text) is allowed."""
+    from dataclasses import replace
+
     from training.data import check_plan_leakage
     from training.plan import TargetPlan, TrialPlan
 
@@ -221,5 +224,5 @@ def test_tydiqa_offline_stand_in_is_guarded_per_language():
                      stage2_steps=0, stage2_batch_size=1, stage2_lr=1e-5, seed=0,
                      targets=(TargetPlan("tydiqa", ("ko",), "train", 50, 8),))
     with pytest.raises(XmixError, match="tydiqa/train/ko"):
-        check_plan_leakage(["tydiqa.ko"], plan)
-    assert check_plan_leakage(["tydiqa.sw"], plan)["overlaps"] == 0
+        check_plan_leakage(replace(plan, sources=("tydiqa.ko",)))
+    assert check_plan_leakage(replace(plan, sources=("tydiqa.sw",)))["overlaps"] == 0

@@ -3,6 +3,8 @@
 Each becomes ``ChoiceExample(context, choices, label)``. Where a dataset has both a
 passage and a question, the question is appended to the passage, because the
 encoder scores each (context, choice) pair and both must be visible to it.
+All are the commonsense family (CosmosQA's reading comprehension included), the
+family of the XCOPA target.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Callable
 
 from evaluation.errors import XmixError
 from evaluation.examples import ChoiceExample, Format
+from evaluation.families import COMMONSENSE
 from evaluation.readers import read_csv_dicts, read_jsonl
 from training.sources.records import as_object, choice_label, label_id, read_files, text_field
 from training.sources.registry import Source, register_source
@@ -109,38 +112,48 @@ def read_copa(path: Path) -> list[ChoiceExample]:
 
 HELLASWAG_VAL = "hellaswag/hellaswag_val_500_{}_edited.jsonl"
 
-# name -> (language, file, per-file reader, lineage of the original text, hub id, description)
-CHOICE_SOURCES: dict[str, tuple[str, str, Callable[[Path], list], str, str | None, str]] = {
-    "commonsenseqa": ("en", "csqa/train_rand_split.first4000.jsonl", read_commonsenseqa, "commonsenseqa/train",
-                      "tau/commonsense_qa", "CommonsenseQA v1.11 train (random split), first 4000, 5 choices"),
-    "cosmosqa": ("en", "cosmosqa/valid.csv", read_cosmosqa, "cosmosqa/dev", "allenai/cosmos_qa",
-                 "CosmosQA dev (train is not available here), reading comprehension, 4 choices"),
-    "hellaswag": ("en", "hellaswag/hellaswag_train.first3368.jsonl", read_hellaswag_train, "hellaswag/train",
-                  "Rowan/hellaswag", "HellaSwag train, first 3368 items, 4 endings"),
-    # The ru/fa files translate a 500-item sample of HellaSwag *validation*.
-    "hellaswag.ru": ("ru", HELLASWAG_VAL.format("ru"), read_hellaswag_val_sample, "hellaswag/val", None,
-                     "HellaSwag val 500-item sample, DeepL + human post-edited Russian, 4 endings"),
-    "hellaswag.fa": ("fa", HELLASWAG_VAL.format("fa"), read_hellaswag_val_sample, "hellaswag/val", None,
-                     "HellaSwag val 500-item sample, DeepL + human post-edited Persian, 4 endings"),
-    "siqa": ("en", "siqa/train_1.first4000.csv", read_siqa, "siqa/train", "allenai/social_i_qa",
-             "Social IQa v1.4 train rows 0-3999, 3 choices"),
-    # Row-aligned machine translation of the same 4000 English train rows.
-    "siqa.pt": ("pt", "siqa_pt/train_1_pt.first4000.csv", partial(read_siqa, drop_blank=True), "siqa/train", None,
-                "Social IQa train rows 0-3999, Portuguese MT (SocialIQA_pt), 3 choices"),
-    "copa": ("en", "copa_en/train-en.jsonl", read_copa, "copa/train", "aps/super_glue",
-             "COPA train (400, SuperGLUE split as packaged by XTREME-R), 2 choices"),
-}
 
-for _name, (_language, _file, _read_one, _lineage, _hub, _description) in CHOICE_SOURCES.items():
+def _register(*, name: str, language: str, file: str, read_one: Callable[[Path], list], lineage: str,
+              description: str, hub_dataset: str | None = None) -> None:
+    files = (file,)
     register_source(
         Source(
-            name=_name,
-            language=_language,
+            name=name,
+            language=language,
+            family=COMMONSENSE,
             format=Format.MULTIPLE_CHOICE,
-            files=(_file,),
-            read=partial(read_files, files=(_file,), read_one=_read_one),
-            lineage=_lineage,
-            description=_description,
-            hub_dataset=_hub,
+            files=files,
+            read=partial(read_files, files=files, read_one=read_one),
+            lineage=lineage,
+            description=description,
+            hub_dataset=hub_dataset,
         )
     )
+
+
+_register(name="commonsenseqa", language="en", file="csqa/train_rand_split.first4000.jsonl",
+          read_one=read_commonsenseqa, lineage="commonsenseqa/train", hub_dataset="tau/commonsense_qa",
+          description="CommonsenseQA v1.11 train (random split), first 4000, 5 choices")
+_register(name="cosmosqa", language="en", file="cosmosqa/valid.csv", read_one=read_cosmosqa,
+          lineage="cosmosqa/dev", hub_dataset="allenai/cosmos_qa",
+          description="CosmosQA dev (train is not available here), reading comprehension, 4 choices")
+_register(name="hellaswag", language="en", file="hellaswag/hellaswag_train.first3368.jsonl",
+          read_one=read_hellaswag_train, lineage="hellaswag/train", hub_dataset="Rowan/hellaswag",
+          description="HellaSwag train, first 3368 items, 4 endings")
+# The ru/fa files translate a 500-item sample of HellaSwag *validation*.
+_register(name="hellaswag.ru", language="ru", file=HELLASWAG_VAL.format("ru"), read_one=read_hellaswag_val_sample,
+          lineage="hellaswag/val",
+          description="HellaSwag val 500-item sample, DeepL + human post-edited Russian, 4 endings")
+_register(name="hellaswag.fa", language="fa", file=HELLASWAG_VAL.format("fa"), read_one=read_hellaswag_val_sample,
+          lineage="hellaswag/val",
+          description="HellaSwag val 500-item sample, DeepL + human post-edited Persian, 4 endings")
+_register(name="siqa", language="en", file="siqa/train_1.first4000.csv", read_one=read_siqa,
+          lineage="siqa/train", hub_dataset="allenai/social_i_qa",
+          description="Social IQa v1.4 train rows 0-3999, 3 choices")
+# Row-aligned machine translation of the same 4000 English train rows.
+_register(name="siqa.pt", language="pt", file="siqa_pt/train_1_pt.first4000.csv",
+          read_one=partial(read_siqa, drop_blank=True), lineage="siqa/train",
+          description="Social IQa train rows 0-3999, Portuguese MT (SocialIQA_pt), 3 choices")
+_register(name="copa", language="en", file="copa_en/train-en.jsonl", read_one=read_copa,
+          lineage="copa/train", hub_dataset="aps/super_glue",
+          description="COPA train (400, SuperGLUE split as packaged by XTREME-R), 2 choices")

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from evaluation.examples import Format, PairExample
+from evaluation.families import NLI
 from evaluation.readers import read_jsonl, read_tsv
 from evaluation.targets.xnli import NLI_LABELS  # one label order for every NLI head and XNLI
 from training.sources.records import as_object, label_id, read_files, read_keyed_pairs, text_field
@@ -64,33 +65,37 @@ def read_keyed_nli(path: Path) -> list[PairExample]:
     return read_keyed_pairs(path, NLI_LABEL_IDS)
 
 
-# name -> (language, files, per-file reader, lineage of the original text, hub id, description)
-NLI_SOURCES = {
-    "mnli": ("en", ("mnli/train.first4000.json",), read_keyed_nli, "mnli/train", "nyu-mll/glue",
-             "MultiNLI train: first 4000 of a 9k random sample (multi-genre English NLI)"),
-    "snli": ("en", ("snli/train.first4000.json",), read_keyed_nli, "snli/train", "stanfordnlp/snli",
-             "SNLI train: first 4000 of a 9k random sample (image-caption NLI)"),
-    "anli": ("en", ("anli/dev-R1.jsonl", "anli/dev-R2.jsonl", "anli/dev-R3.jsonl"), read_anli,
-             "anli/dev", "facebook/anli",
-             "Adversarial NLI rounds 1-3 dev sets (ANLI train is not available here)"),
-    # KorNLI's test file translates XNLI test row by row: same lineage as XNLI test.
-    "kornli.ko": ("ko", ("kornli/xnli.test.ko.tsv",), read_kornli, "xnli/test", "kakaobrain/kor_nli",
-                  "KorNLI: Korean translation of the XNLI test set"),
-    "ocnli.zh": ("zh", ("ocnli/train.3k.jsonl",), read_ocnli, "ocnli/train", "clue/clue",
-                 "OCNLI 3k low-resource train split (native Chinese NLI), unlabelled pairs dropped"),
-}
-
-for _name, (_language, _files, _read_one, _lineage, _hub, _description) in NLI_SOURCES.items():
+def _register(*, name: str, language: str, files: tuple[str, ...], read_one, lineage: str, hub_dataset: str,
+              description: str) -> None:
     register_source(
         Source(
-            name=_name,
-            language=_language,
+            name=name,
+            language=language,
+            family=NLI,
             format=Format.CLASSIFICATION,
-            files=_files,
-            read=partial(read_files, files=_files, read_one=_read_one),
-            lineage=_lineage,
+            files=files,
+            read=partial(read_files, files=files, read_one=read_one),
+            lineage=lineage,
             labels=NLI_LABELS,
-            description=_description,
-            hub_dataset=_hub,
+            description=description,
+            hub_dataset=hub_dataset,
         )
     )
+
+
+_register(name="mnli", language="en", files=("mnli/train.first4000.json",), read_one=read_keyed_nli,
+          lineage="mnli/train", hub_dataset="nyu-mll/glue",
+          description="MultiNLI train: first 4000 of a 9k random sample (multi-genre English NLI)")
+_register(name="snli", language="en", files=("snli/train.first4000.json",), read_one=read_keyed_nli,
+          lineage="snli/train", hub_dataset="stanfordnlp/snli",
+          description="SNLI train: first 4000 of a 9k random sample (image-caption NLI)")
+_register(name="anli", language="en", files=("anli/dev-R1.jsonl", "anli/dev-R2.jsonl", "anli/dev-R3.jsonl"),
+          read_one=read_anli, lineage="anli/dev", hub_dataset="facebook/anli",
+          description="Adversarial NLI rounds 1-3 dev sets (ANLI train is not available here)")
+# KorNLI's test file translates XNLI test row by row: same lineage as XNLI test.
+_register(name="kornli.ko", language="ko", files=("kornli/xnli.test.ko.tsv",), read_one=read_kornli,
+          lineage="xnli/test", hub_dataset="kakaobrain/kor_nli",
+          description="KorNLI: Korean translation of the XNLI test set")
+_register(name="ocnli.zh", language="zh", files=("ocnli/train.3k.jsonl",), read_one=read_ocnli,
+          lineage="ocnli/train", hub_dataset="clue/clue",
+          description="OCNLI 3k low-resource train split (native Chinese NLI), unlabelled pairs dropped")

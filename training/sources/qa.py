@@ -11,6 +11,7 @@ from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import Format, SpanExample
+from evaluation.families import EXTRACTIVE_QA
 from evaluation.targets.qa import read_squad_checked, read_tydiqa_file
 from evaluation.splits import MLQA_FILES, TRAIN_HALF, mlqa_file, mlqa_halves
 from training.sources.records import read_files
@@ -30,19 +31,20 @@ def read_mlqa_train_half(data_root: Path, language: str) -> list[SpanExample]:
     return [example for example in examples if halves[example.qid] == TRAIN_HALF]
 
 
-def _register(name: str, language: str, files: tuple[str, ...], read, lineage: str,
-              hub: str, description: str, part: str | None = None) -> None:
+def _register(*, name: str, language: str, files: tuple[str, ...], read, lineage: str, hub_dataset: str,
+              description: str, part: str | None = None) -> None:
     register_source(
         Source(
             name=name,
             language=language,
+            family=EXTRACTIVE_QA,
             format=Format.EXTRACTIVE_QA,
             files=files,
             read=read,
             lineage=lineage,
             part=part,
             description=description,
-            hub_dataset=hub,
+            hub_dataset=hub_dataset,
         )
     )
 
@@ -51,25 +53,29 @@ SQUAD2_FILES = ("squad_v2/train-v2.0.first7articles.json",)
 SQUAD_FILES = ("squad_v1.1/train-v1.1-style.from-v2.0-answerable.first8articles.json",)
 
 # Both SQuAD files are cut from SQuAD *train* (XQuAD/LAReQA translate SQuAD v1.1 dev).
-_register("squad2", "en", SQUAD2_FILES, partial(read_files, files=SQUAD2_FILES, read_one=read_squad_checked),
-          "squad/train", "rajpurkar/squad_v2",
-          "SQuAD 2.0 train, first 7 articles, answerable questions only (3077)")
-_register("squad", "en", SQUAD_FILES, partial(read_files, files=SQUAD_FILES, read_one=read_squad_checked),
-          "squad/train", "rajpurkar/squad",
-          "SQuAD 1.1-style train, first 8 articles (derived from the 2.0 file; overlaps squad2)")
+_register(name="squad2", language="en", files=SQUAD2_FILES,
+          read=partial(read_files, files=SQUAD2_FILES, read_one=read_squad_checked),
+          lineage="squad/train", hub_dataset="rajpurkar/squad_v2",
+          description="SQuAD 2.0 train, first 7 articles, answerable questions only (3077)")
+_register(name="squad", language="en", files=SQUAD_FILES,
+          read=partial(read_files, files=SQUAD_FILES, read_one=read_squad_checked),
+          lineage="squad/train", hub_dataset="rajpurkar/squad",
+          description="SQuAD 1.1-style train, first 8 articles (derived from the 2.0 file; overlaps squad2)")
 
 for _language in TYDIQA_LANGUAGES:
     _files = (f"tydiqa/tydiqa.goldp.{_language}.train.json",)
-    _register(f"tydiqa.{_language}", _language, _files,
-              partial(read_files, files=_files, read_one=read_tydiqa_file),
+    _register(name=f"tydiqa.{_language}", language=_language, files=_files,
+              read=partial(read_files, files=_files, read_one=read_tydiqa_file),
               # Written independently per language (no translations): one lineage each.
-              f"tydiqa/train/{_language}", "google-research-datasets/tydiqa",
-              f"TyDiQA-GoldP train ({_language}), native questions with gold passages")
+              lineage=f"tydiqa/train/{_language}", hub_dataset="google-research-datasets/tydiqa",
+              description=f"TyDiQA-GoldP train ({_language}), native questions with gold passages")
 
 for _language in MLQA_SOURCE_LANGUAGES:
     # files lists every MLQA file: the half of a question depends on all of them.
     _files = (mlqa_file(_language),) + tuple(f for f in MLQA_FILES if f != mlqa_file(_language))
-    _register(f"mlqa.{_language}", _language, _files, partial(read_mlqa_train_half, language=_language),
-              "mlqa/dev", "facebook/mlqa",
-              f"MLQA dev ({_language}), train half of the question ids (the eval half is for the MLQA target)",
+    _register(name=f"mlqa.{_language}", language=_language, files=_files,
+              read=partial(read_mlqa_train_half, language=_language),
+              lineage="mlqa/dev", hub_dataset="facebook/mlqa",
+              description=f"MLQA dev ({_language}), train half of the question ids "
+                          "(the eval half is for the MLQA target)",
               part=TRAIN_HALF)

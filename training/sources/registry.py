@@ -3,6 +3,10 @@
 A source is data we may *train* on before the target fine-tuning. Every source
 module calls ``register_source`` at import time; ``training.sources`` imports all
 of them, so ``SOURCES`` is complete after ``import training.sources``.
+
+Each source declares its task family (``evaluation.families``) so the zero-shot
+guard (``training.zero_shot``) can refuse a source that trains a target's task in a
+language that target evaluates.
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from evaluation.examples import Example, Format
+from evaluation.families import FAMILIES
 from evaluation.registry import Registry
 
 
@@ -18,6 +23,7 @@ from evaluation.registry import Registry
 class Source:
     name: str  # "mnli", "pawsx.de": what a spec's intermediate.sources lists
     language: str  # ISO 639-1; "en" puts the source in the English group
+    family: str  # evaluation.families: the task it trains, compared with the targets' by the zero-shot guard
     format: Format
     files: tuple[str, ...]  # relative to the data root; validate checks they exist
     read: Callable[[Path], Sequence[Example]]  # data root -> examples, in file order
@@ -40,4 +46,7 @@ SOURCES: Registry[Source] = Registry("source")
 
 
 def register_source(source: Source) -> Source:
+    # A misspelt family would silently escape the zero-shot guard: refuse it at import.
+    if source.family not in FAMILIES:
+        raise ValueError(f"source {source.name!r}: family {source.family!r} not one of {', '.join(FAMILIES)}")
     return SOURCES.register(source.name, source)

@@ -5,6 +5,7 @@ from functools import partial
 from pathlib import Path
 
 from evaluation.examples import Format, PairExample
+from evaluation.families import SENTIMENT
 from evaluation.readers import read_tsv
 from training.sources.records import label_id, read_files
 from training.sources.registry import Source, register_source
@@ -27,6 +28,7 @@ register_source(
     Source(
         name="sst2",
         language="en",
+        family=SENTIMENT,
         format=Format.CLASSIFICATION,
         files=SST2_FILES,
         read=partial(read_files, files=SST2_FILES, read_one=read_sst2),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 
 from evaluation.examples import Format
+from evaluation.families import NER, POS
 from evaluation.readers import read_tagged_conll
 from evaluation.targets.panx import PANX_LABELS
 from evaluation.targets.udpos import UPOS_TAGS as UDPOS_TARGET_TAGS
@@ -22,28 +23,31 @@ UDPOS_LANGUAGES = ("en", "ar", "zh", "tr", "ja")  # the UD train files available
 PANX_LANGUAGES = ("en", "de", "es", "fr", "ar", "hi", "ru", "zh")  # the PAN-X train files available
 
 
-# family -> (languages, file pattern, tags, lineage, hub id, description pattern)
-TAGGING_FAMILIES = {
-    "udpos": (UDPOS_LANGUAGES, "udpos/train-{}.tsv", UPOS_TAGS, "udpos/train",
-              "universal-dependencies/universal_dependencies",
-              "UD v2.5 POS train ({}), XTREME preprocessing, UPOS tags"),
-    "panx": (PANX_LANGUAGES, "panx/train-{}.tsv", PANX_TAGS, "panx/train", "unimelb-nlp/wikiann",
-             "PAN-X / WikiANN NER train ({}), XTREME split, IOB2 PER/ORG/LOC"),
-}
-
-for _family, (_languages, _pattern, _tags, _lineage, _hub, _description) in TAGGING_FAMILIES.items():
-    for _language in _languages:
-        _files = (_pattern.format(_language),)
-        register_source(
-            Source(
-                name=f"{_family}.{_language}",
-                language=_language,
-                format=Format.TAGGING,
-                files=_files,
-                read=partial(read_files, files=_files, read_one=partial(read_tagged_conll, tags=_tags)),
-                lineage=_lineage,
-                labels=_tags,
-                description=_description.format(_language),
-                hub_dataset=_hub,
-            )
+def _register(*, name: str, language: str, family: str, file: str, tags: tuple[str, ...], lineage: str,
+              hub_dataset: str, description: str) -> None:
+    files = (file,)
+    register_source(
+        Source(
+            name=name,
+            language=language,
+            family=family,
+            format=Format.TAGGING,
+            files=files,
+            read=partial(read_files, files=files, read_one=partial(read_tagged_conll, tags=tags)),
+            lineage=lineage,
+            labels=tags,
+            description=description,
+            hub_dataset=hub_dataset,
         )
+    )
+
+
+for _language in UDPOS_LANGUAGES:
+    _register(name=f"udpos.{_language}", language=_language, family=POS, file=f"udpos/train-{_language}.tsv",
+              tags=UPOS_TAGS, lineage="udpos/train", hub_dataset="universal-dependencies/universal_dependencies",
+              description=f"UD v2.5 POS train ({_language}), XTREME preprocessing, UPOS tags")
+
+for _language in PANX_LANGUAGES:
+    _register(name=f"panx.{_language}", language=_language, family=NER, file=f"panx/train-{_language}.tsv",
+              tags=PANX_TAGS, lineage="panx/train", hub_dataset="unimelb-nlp/wikiann",
+              description=f"PAN-X / WikiANN NER train ({_language}), XTREME split, IOB2 PER/ORG/LOC")
