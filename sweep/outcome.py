@@ -72,12 +72,11 @@ def verdict_notes(client, parent_run_id: str, spec: Spec, best_mixed: str, warni
     clashes = list(filter(None, tags.get(ZERO_SHOT + "_clashes", "").split("\n")))
     notes = [note for note in (zero_shot_note(clashes),) if note]
     search = spec.search
-    modelled = max(0, search.trials - max(search.startup_trials, len(search.baselines)))
     notes.append(f"selection: {best_mixed} is the best mixed-language mixture by the search objective "
-                 f"({search.trials} trials on the search sets, seeds {list(search_seeds(spec))}; "
-                 f"{search.sampler} modelled {modelled} proposals after {search.startup_trials} startup trials); "
-                 f"every number above comes from confirmation runs on the held-out report sets with fresh "
-                 f"seeds {list(confirm_seeds(spec))}")
+                 f"({search.trials} trials on the search sets, seeds {list(search_seeds(spec))}, {search.sampler} "
+                 f"modelling the results once {search.startup_trials} trials had finished); every number above "
+                 f"comes from confirmation runs on the held-out report sets with fresh seeds "
+                 f"{list(confirm_seeds(spec))}")
     return notes + warnings
 
 
