@@ -223,14 +223,15 @@ def _run_phases(tuner, client, spec: Spec, context: TrialContext, state: dict, s
     if not search_runs:
         tracking.fail_run(client, parent_run_id, "no trial finished")
         raise RuntimeError(f"sweep {spec.name}: no trial finished ({failed} failed); see the Tune log above")
-    verdict, warnings = None, degenerate_warnings(client, parent_run_id, spec)
     if spec.search.confirm is not None:
         if state["phase"] == SEARCH:
             jobs, best_mixed = confirm_jobs(spec, context.groups, search_runs, _objective(spec))
             state.update(phase=tracking.CONFIRM_PHASE, confirm_jobs=jobs, best_mixed=best_mixed)
             _write_state(state_path, state)
         failed += _confirm(spec, context, state, state_path.parent.parent, client)
-        warnings = degenerate_warnings(client, parent_run_id, spec)
+    warnings = degenerate_warnings(client, parent_run_id, spec)
+    verdict = None
+    if spec.search.confirm is not None:
         verdict = log_verdict(client, spec, context, state["best_mixed"], warnings)
     return summarise(client, parent_run_id, spec, search_runs, failed, context.tracking_uri, verdict, warnings)
 

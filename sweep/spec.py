@@ -63,6 +63,8 @@ class TargetSpec(Strict):
     # CPU runs cannot afford full eval sets; the cap takes the first N per language.
     eval_cap: int | None = Field(500, ge=1)
     eval_batch_size: int = Field(64, ge=1)
+    # This target's stage-2 learning rate; null: stage2.lr. Tasks differ (XTREME tunes each).
+    stage2_lr: float | None = Field(None, gt=0)
     # null: the target's own search and report sets (dev / test where both are labelled,
     # else two fixed halves of its one labelled split); a split name: halves of that split.
     split: str | None = None

@@ -68,7 +68,7 @@ def _target_plans(spec: Spec, root: Path) -> tuple[TargetPlan, ...]:
         if target.stage2 is not None:
             _check_files(f"{field} (stage 2)", root, target.stage2.files)
         plans.append(TargetPlan(name, tuple(languages), target_spec.split, target_spec.eval_cap,
-                                target_spec.eval_batch_size, target_spec.report_cap))
+                                target_spec.eval_batch_size, target_spec.report_cap, target_spec.stage2_lr))
     return tuple(plans)
 
 

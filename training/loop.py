@@ -154,8 +154,8 @@ def stage1_streams(plan: TrialPlan, sources, tokenizer, root: Path, rank: int = 
     return streams
 
 
-def _stage2(stage1_model, target, plan: TrialPlan, tokenizer, root: Path, rank: int, world: int, wrap,
-            report: Report):
+def _stage2(stage1_model, target, target_plan, plan: TrialPlan, tokenizer, root: Path, rank: int, world: int,
+            wrap, report: Report):
     """A copy of the stage-1 encoder fine-tuned on the target's English data, with the same
     head initialisation, data order and dropout in every trial of one seed."""
     seed = derived_seed(plan.seed, f"stage2/{target.name}")
@@ -166,7 +166,7 @@ def _stage2(stage1_model, target, plan: TrialPlan, tokenizer, root: Path, rank: 
     head = make_head(target.format, stage1_model.encoder.config.hidden_size, len(target.labels))
     model = wrap(MultiHeadModel(copy.deepcopy(stage1_model.encoder), {"target": head}))
     history = _train(model, {"target": stream}, lambda: "target", lambda _: "target", plan.stage2_steps,
-                     plan.stage2_lr, report, plan.report_every, f"stage2/{target.name}")
+                     target_plan.stage2_lr or plan.stage2_lr, report, plan.report_every, f"stage2/{target.name}")
     return _unwrap(model), head, stream, history
 
 
@@ -207,7 +207,7 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
         evaluated_model, head = stage1_model, None
         if target.stage2 is not None:
             evaluated_model, head, stream, history[f"stage2/{target.name}"] = _stage2(
-                stage1_model, target, plan, tokenizer, root, rank, world, wrap, report)
+                stage1_model, target, target_plan, plan, tokenizer, root, rank, world, wrap, report)
             streams[f"stage2/{target.name}"] = stream
         timing["stage2_s"] += time.perf_counter() - begin
         if rank != 0:

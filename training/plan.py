@@ -20,6 +20,7 @@ class TargetPlan:
     eval_cap: int | None  # the first N of each language's search set
     eval_batch_size: int
     report_cap: int | None = None  # the first N of each language's report set; null: eval_cap
+    stage2_lr: float | None = None  # null: the plan's stage2_lr
 
 
 @dataclass(frozen=True)
