@@ -143,7 +143,7 @@ def objective(scores: Mapping[str, Any], tasks: Sequence[str]) -> float:
 _MLFLOW_FORBIDDEN = re.compile(r"[^\w.\- :]")
 
 
-def _mlflow_name(part: str) -> str:
+def mlflow_name(part: str) -> str:
     return _MLFLOW_FORBIDDEN.sub("_", part.replace("@", "_at_"))
 
 
@@ -159,7 +159,7 @@ def flat_metrics(scores: Mapping[str, Any]) -> dict[str, float]:
         for language, metrics in entry["languages"].items():
             for name, value in metrics.items():
                 if name != EXAMPLE_COUNT:
-                    flat[f"{task}/{_mlflow_name(language)}/{_mlflow_name(name)}"] = float(value)
+                    flat[f"{task}/{mlflow_name(language)}/{mlflow_name(name)}"] = float(value)
         flat[f"xtreme_r/{task}"] = float(entry["score"])
     for group, value in scores["groups"].items():
         if value is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Mapping
 
 from evaluation.lexsim import mean_spearman_test, spearman_test
-from evaluation.scores import QA_METRICS, TASK_METRIC, _mlflow_name
+from evaluation.scores import QA_METRICS, TASK_METRIC, mlflow_name
 from sweep import tracking
 
 SCORE_PREFIX, LEXSIM_PREFIX = "search/", "lexsim/"
@@ -36,7 +36,7 @@ def language_score(metrics: Mapping[str, float], task: str, language: str) -> fl
     if metric is None:
         return None
     names = QA_METRICS if metric == "em_f1_mean" else (metric,)
-    keys = [f"{SCORE_PREFIX}{task}/{_mlflow_name(language)}/{_mlflow_name(name)}" for name in names]
+    keys = [f"{SCORE_PREFIX}{task}/{mlflow_name(language)}/{mlflow_name(name)}" for name in names]
     if any(key not in metrics for key in keys):
         return None
     return math.fsum(metrics[key] for key in keys) / len(keys)

@@ -229,7 +229,7 @@ def _run_phases(tuner, client, spec: Spec, context: TrialContext, state: dict, s
             state.update(phase=tracking.CONFIRM_PHASE, confirm_jobs=jobs, best_mixed=best_mixed)
             _write_state(state_path, state)
         failed += _confirm(spec, context, state, state_path.parent.parent, client)
-    warnings = degenerate_warnings(client, parent_run_id, spec)
+    warnings = degenerate_warnings(client, parent_run_id)
     verdict = None
     if spec.search.confirm is not None:
         verdict = log_verdict(client, spec, context, state["best_mixed"], warnings)

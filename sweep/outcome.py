@@ -9,8 +9,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from evaluation.scores import TASK_METRIC, _mlflow_name
 from sweep import tracking
+from sweep.analysis import language_score
 from sweep.confirm import confirm_seeds, confirm_units, from_units, search_seeds
 from sweep.spec import Spec
 
@@ -18,12 +18,7 @@ from sweep.spec import Spec
 ZERO_SHOT = "xmix.zero_shot"
 
 
-def _language_metric(task: str) -> str:
-    metric = TASK_METRIC[task]
-    return "f1" if metric == "em_f1_mean" else _mlflow_name(metric)
-
-
-def degenerate_warnings(client, parent_run_id: str, spec: Spec) -> list[str]:
+def degenerate_warnings(client, parent_run_id: str) -> list[str]:
     """A (target, language) whose predictions were one answer for every example in some run
     (tag ``xmix.degenerate`` on the run), or whose search score is identical in every trial.
     Tagged on the parent run (``xmix.degenerate``) and returned as printable lines."""
@@ -39,15 +34,14 @@ def degenerate_warnings(client, parent_run_id: str, spec: Spec) -> list[str]:
             lines.append(f"degenerate: {cell} gave one answer for every example in {count} of {len(runs)} "
                          f"{phase} runs")
         if phase == tracking.SEARCH_PHASE and len(runs) > 1:
-            for task, target in spec.targets.items():
-                for key in {k for r in runs for k in r.data.metrics
-                            if k.startswith(f"search/{task}/") and k.endswith("/" + _language_metric(task))}:
-                    values = {r.data.metrics.get(key) for r in runs}
-                    if len(values) == 1:
-                        cell = key.split("/", 1)[1].rsplit("/", 1)[0]
-                        flagged.add(cell)
-                        lines.append(f"degenerate: {cell} scored {values.pop():.2f} in every one of "
-                                     f"{len(runs)} search trials")
+            cells = sorted({tuple(k.split("/")[1:3]) for r in runs for k in r.data.metrics
+                            if k.startswith("search/") and k.count("/") == 3})
+            for task, language in cells:
+                values = {language_score(r.data.metrics, task, language) for r in runs}
+                if len(values) == 1 and None not in values:
+                    flagged.add(f"{task}/{language}")
+                    lines.append(f"degenerate: {task}/{language} scored {values.pop():.2f} in every one of "
+                                 f"{len(runs)} search trials")
     if flagged:
         client.set_tag(parent_run_id, tracking.DEGENERATE, ",".join(sorted(flagged)))
     return lines

@@ -7,8 +7,6 @@ from mlflow.tracking import MlflowClient
 from evaluation.examples import Format
 from sweep import tracking
 from sweep.outcome import degenerate_warnings, zero_shot_tags
-from sweep.spec import load_spec
-from tests.conftest import PROJECT_ROOT
 from training.loop import one_answer
 
 
@@ -42,8 +40,7 @@ def store(tmp_path):
 
 def test_degenerate_targets_are_warned_and_tagged_on_the_parent(store):
     client, parent = store
-    spec = load_spec(PROJECT_ROOT / "configs" / "smoke.yaml")
-    lines = degenerate_warnings(client, parent, spec)
+    lines = degenerate_warnings(client, parent)
     assert "degenerate: xnli/de gave one answer for every example in 1 of 2 search runs" in lines
     assert "degenerate: xnli/de scored 37.00 in every one of 2 search trials" in lines
     assert "degenerate: panx/de gave one answer for every example in 1 of 1 confirm runs" in lines
