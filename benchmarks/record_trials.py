@@ -33,7 +33,7 @@ from benchmarks.common import PROJECT_ROOT, cache_dir, prepare_environment
 
 DEFAULT_OUT = PROJECT_ROOT / "benchmarks" / "trials.csv"
 DRAW_SEED = 0
-TIMING_KEYS = ("model_load_s", "data_prep_s", "stage1_s", "stage2_s", "eval_s")
+TIMING_KEYS = ("model_load_s", "data_prep_s", "intermediate_s", "stage2_s", "eval_s")
 # The table's config (CLI defaults): what makes rows comparable, also for benchmarks.seed_noise.
 NUM_LAYERS, STAGE1_STEPS, STAGE2_STEPS, EVAL_CAP = 2, 40, 30, 60
 

@@ -67,7 +67,7 @@ def timed_sweep(spec) -> dict:
             "in_trial_overhead_s_median": statistics.median(in_trial),
             "data_prep_s": [run.data.metrics.get("timing/data_prep_s") for run in runs],
             "model_load_s": [run.data.metrics.get("timing/model_load_s") for run in runs],
-            "train_and_eval_s": sum(run.data.metrics.get("timing/stage1_s", 0) + run.data.metrics.get("timing/stage2_s", 0)
+            "train_and_eval_s": sum(run.data.metrics.get("timing/intermediate_s", 0) + run.data.metrics.get("timing/stage2_s", 0)
                                     + run.data.metrics.get("timing/eval_s", 0) for run in runs)}
 
 

@@ -90,7 +90,7 @@ def worker(config: dict) -> None:
         return STREAM
 
     _train(model, {STREAM: ListStream(batches)}, draw, lambda _: head, len(batches), LR,
-           ray.train.report, REPORT_EVERY, "stage1")
+           ray.train.report, REPORT_EVERY, "intermediate")
     clock.stop()
     if ray.train.get_context().get_world_rank() == 0:
         # Train V2 returns no metrics without a checkpoint; the benchmark runs on one machine,

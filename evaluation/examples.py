@@ -76,13 +76,6 @@ class BitextExample:
 
 Example = PairExample | ChoiceExample | SpanExample | TagExample | BitextExample
 
-FORMAT_OF_EXAMPLE = {
-    PairExample: Format.CLASSIFICATION,
-    ChoiceExample: Format.MULTIPLE_CHOICE,
-    SpanExample: Format.EXTRACTIVE_QA,
-    TagExample: Format.TAGGING,
-}
-
 
 # --- ranking (LAReQA, Mewsli-X) ----------------------------------------------------
 
@@ -119,9 +112,6 @@ class RankingExample:
         return (self.query,)
 
 
-FORMAT_OF_EXAMPLE[RankingExample] = Format.RANKING
-
-
 @dataclass(frozen=True)
 class LanguageSpanExample(SpanExample):
     """A ``SpanExample`` that carries its answer language.
@@ -132,5 +122,3 @@ class LanguageSpanExample(SpanExample):
 
     language: str = ""
 
-
-FORMAT_OF_EXAMPLE[LanguageSpanExample] = Format.EXTRACTIVE_QA

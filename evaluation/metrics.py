@@ -25,8 +25,7 @@ import sys
 import unicodedata
 import warnings
 from collections import Counter
-from dataclasses import dataclass
-from typing import Callable, Collection, Hashable, Sequence
+from typing import Collection, Hashable, Sequence
 
 import numpy as np
 
@@ -326,6 +325,10 @@ def _squad_rows(predictions, gold_answers, language) -> list[tuple[float, float]
 
 # --- ranking (Mewsli-X, LAReQA) ------------------------------------------------
 
+# XTREME-R scores LAReQA and Mewsli-X at 20 ("map@20"): deeper ranks cannot count,
+# so prediction keeps only this many candidates per query.
+RANKING_K = 20
+
 def _check_ranking(what: str, ranked: Sequence[Sequence[Hashable]], relevant: Sequence[Collection[Hashable]], k: int) -> None:
     _check_parallel(what, "relevant sets", relevant, "rankings", ranked)
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
@@ -351,7 +354,7 @@ def _average_precision_at_k(ranking: Sequence[Hashable], relevant: Collection[Ha
 def mean_average_precision_at_k(
     ranked: Sequence[Sequence[Hashable]],
     relevant: Sequence[Collection[Hashable]],
-    k: int = 20,
+    k: int = RANKING_K,
 ) -> float:
     """LAReQA's mAP@k: every relevant answer counts, not just the first one found.
 
@@ -374,7 +377,7 @@ def mean_average_precision_at_k(
 def average_precision_units(
     ranked: Sequence[Sequence[Hashable]],
     relevant: Sequence[Collection[Hashable]],
-    k: int = 20,
+    k: int = RANKING_K,
 ) -> np.ndarray:
     """AP@k per query, in [0, 1]: ``mean_percent`` of the rows is ``mean_average_precision_at_k``."""
     _check_ranking("average_precision_units", ranked, relevant, k)
@@ -384,7 +387,7 @@ def average_precision_units(
 def mrr_at_k(
     ranked: Sequence[Sequence[Hashable]],
     relevant: Sequence[Collection[Hashable]],
-    k: int = 20,
+    k: int = RANKING_K,
 ) -> float:
     """Mean reciprocal rank of the first relevant item within the top k (else 0).
 
@@ -406,39 +409,8 @@ def _reciprocal_rank_at_k(ranking: Sequence[Hashable], wanted: Collection[Hashab
 def reciprocal_rank_units(
     ranked: Sequence[Sequence[Hashable]],
     relevant: Sequence[Collection[Hashable]],
-    k: int = 20,
+    k: int = RANKING_K,
 ) -> np.ndarray:
     """Reciprocal rank@k per query, in [0, 1]: ``mean_percent`` of the rows is ``mrr_at_k``."""
     _check_ranking("reciprocal_rank_units", ranked, relevant, k)
     return np.array([_reciprocal_rank_at_k(r, set(rel), k) for r, rel in zip(ranked, relevant)])
-
-
-# --- registry ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    fn: Callable[..., float | dict[str, float]]
-    higher_is_better: bool = True
-
-
-METRICS: dict[str, Metric] = {
-    metric.name: metric
-    for metric in (
-        Metric("accuracy", accuracy),
-        Metric("retrieval_accuracy", retrieval_accuracy),
-        Metric("seqeval", tagging_scores),
-        Metric("squad", squad_scores),
-        Metric("map_at_k", mean_average_precision_at_k),
-        Metric("mrr_at_k", mrr_at_k),
-    )
-}
-
-
-def get_metric(name: str) -> Metric:
-    """The registered metric, or an ``XmixError`` listing the known names."""
-    try:
-        return METRICS[name]
-    except KeyError:
-        raise XmixError(f"unknown metric {name!r} (known: {', '.join(sorted(METRICS))})") from None
-

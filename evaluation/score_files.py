@@ -33,24 +33,32 @@ Deliberate differences from ``evaluate.py``, which is stricter here on purpose:
   with both files and both counts, like a length mismatch in the other tasks.
 * Runs of blank lines between tagged sentences are one separator (the official
   ``read_tag`` would read an empty sentence for each extra blank line).
+* An id twice in one JSON object, or twice in one ranking, is an error: ``json``
+  would keep the last answer silently, and a repeated ranked id counts as a second hit.
+* A UTF-8 byte-order mark at the start of a file is ignored.
+* An XTREME (v1) folder also holds ``bucc2018/`` and ``pawsx/``, tasks XTREME-R
+  dropped: they are skipped with a note on stderr; any other unknown folder is an error.
 """
 from __future__ import annotations
 
 import re
+import reprlib
+import sys
 from pathlib import Path
 from typing import Callable, Collection, Mapping, Sequence
 
 from evaluation.errors import XmixError
-from evaluation.metrics import (accuracy, mean_average_precision_at_k, mrr_at_k, retrieval_accuracy,
-                                squad_scores, tagging_scores)
-from evaluation.readers import read_json, read_jsonl
+from evaluation.metrics import RANKING_K, accuracy, retrieval_accuracy, tagging_scores
+from evaluation.readers import read_json, read_jsonl, read_text, text_lines
 from evaluation.scores import XTREME_R_TASKS, build_scores
-from evaluation.targets.panx import PANX_LABELS
-from evaluation.targets.udpos import UPOS_TAGS
-from evaluation.targets.xnli import NLI_LABELS
+from evaluation.targets import TARGETS, PredictionFormat, Target
 
-RANKING_K = 20  # XTREME-R's map@20 for LAReQA and Mewsli-X
 _LANGUAGE_FILE = re.compile(r"test-(?P<lang>[^/.]+)\.(?P<ext>tsv|jsonl|json)")
+_INDEX = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also accepts '²' and '٣'
+# Folders of the XTREME (v1) layout for tasks XTREME-R dropped (google-research/xtreme
+# evaluate.py's TASK2LANGS): an official v1 prediction folder holds them beside the
+# XTREME-R tasks, so they are skipped with a note instead of refusing the folder.
+XTREME_V1_ONLY_TASKS = ("bucc2018", "pawsx")
 
 Metrics = dict[str, float]
 Scorer = Callable[[Path, Path, str], Metrics]
@@ -60,13 +68,7 @@ Scorer = Callable[[Path, Path, str], Metrics]
 
 def _text_lines(path: Path) -> list[tuple[int, str]]:
     """(line number, line without its newline); trailing blank lines dropped."""
-    if not path.is_file():
-        raise XmixError(f"{path}: file not found")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise XmixError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    lines = list(enumerate(text.splitlines(), start=1))
+    lines = list(enumerate(text_lines(read_text(path)), start=1))
     while lines and not lines[-1][1].strip():
         lines.pop()
     return lines
@@ -83,7 +85,12 @@ def read_labels(path: Path, allowed: Collection[str] | None = None) -> list[str]
         for line_number, record in read_jsonl(path):
             if not isinstance(record, dict) or "label" not in record:
                 raise XmixError(f"{path}:{line_number}: expected a JSON object with a 'label' field")
-            labels.append(_checked(str(record["label"]).strip(), allowed, path, line_number))
+            label = record["label"]
+            # bool is an int subclass: true would pass as label "True" and count as a miss.
+            if isinstance(label, bool) or not isinstance(label, (str, int)):
+                raise XmixError(f"{path}:{line_number}: 'label' must be a string or an integer, "
+                                f"got {_short(label)}")
+            labels.append(_checked(str(label).strip(), allowed, path, line_number))
         return labels
     for line_number, line in _text_lines(path):
         if not line.strip():
@@ -92,9 +99,19 @@ def read_labels(path: Path, allowed: Collection[str] | None = None) -> list[str]
     return labels
 
 
+def _short(value: object) -> str:
+    """A repr short enough for one error line, whatever the file held (a megabyte line,
+    a list nested hundreds deep)."""
+    return _REPR.repr(value)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 80, 80, 5, 5, 3
+
+
 def _checked(label: str, allowed: Collection[str] | None, path: Path, line_number: int) -> str:
     if allowed is not None and label not in allowed:
-        raise XmixError(f"{path}:{line_number}: unknown label {label!r} (allowed: {', '.join(allowed)})")
+        raise XmixError(f"{path}:{line_number}: unknown label {_short(label)} (allowed: {', '.join(allowed)})")
     return label
 
 
@@ -103,8 +120,12 @@ def read_indices(path: Path) -> list[int]:
     indices = []
     for line_number, line in _text_lines(path):
         value = _last_field(line)
-        if not value.isdigit():
-            raise XmixError(f"{path}:{line_number}: expected a non-negative integer index, got {value!r}")
+        if not _INDEX.fullmatch(value):
+            raise XmixError(f"{path}:{line_number}: expected a non-negative integer index (digits 0-9), "
+                            f"got {_short(value)}")
+        # No corpus has 10**18 sentences; the cap also keeps int() under its 4300-digit limit.
+        if len(value) > 18:
+            raise XmixError(f"{path}:{line_number}: index {_short(value)} is too large")
         indices.append(int(value))
     return indices
 
@@ -137,12 +158,14 @@ def read_squad_answers(path: Path) -> dict[str, list[str]]:
         for article in document["data"]:
             for paragraph in article["paragraphs"]:
                 for qa in paragraph["qas"]:
+                    if not isinstance(qa["id"], (str, int)) or isinstance(qa["id"], bool):
+                        raise XmixError(f"{path}: a question id must be a string, got {_short(qa['id'])}")
                     qid = str(qa["id"])
                     texts = [a["text"] for a in qa["answers"]]
                     if not texts or not all(isinstance(t, str) for t in texts):
-                        raise XmixError(f"{path}: question {qid!r} has no gold answer text")
+                        raise XmixError(f"{path}: question {_short(qid)} has no gold answer text")
                     if qid in answers:
-                        raise XmixError(f"{path}: question id {qid!r} occurs twice")
+                        raise XmixError(f"{path}: question id {_short(qid)} occurs twice")
                     answers[qid] = texts
     except (KeyError, TypeError) as error:
         raise XmixError(f"{path}: malformed SQuAD JSON ({type(error).__name__}: {error})") from None
@@ -151,20 +174,43 @@ def read_squad_answers(path: Path) -> dict[str, list[str]]:
 
 def read_id_map(path: Path, value_kind: str) -> dict[str, object]:
     """A JSON object keyed by id; values are answer strings ("text") or id lists ("ids")."""
-    document = read_json(path)
+    document = read_json(path, object_pairs_hook=_unique_keys(path))
     if not isinstance(document, dict):
         raise XmixError(f"{path}: expected a JSON object keyed by id, got {type(document).__name__}")
     for key, value in document.items():
         if value_kind == "text" and not isinstance(value, str):
-            raise XmixError(f"{path}: the prediction for {key!r} must be a string, got {value!r:.80}")
-        if value_kind == "ids" and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-            raise XmixError(f"{path}: the value for {key!r} must be a list of id strings, got {value!r:.80}")
+            raise XmixError(f"{path}: the prediction for {_short(key)} must be a string, got {_short(value)}")
+        if value_kind == "ids":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise XmixError(f"{path}: the value for {_short(key)} must be a list of id strings, "
+                                f"got {_short(value)}")
+            # A repeated id would be counted as a second hit and push mAP past 100.
+            if len(set(value)) != len(value):
+                twice = next(v for i, v in enumerate(value) if v in value[:i])
+                raise XmixError(f"{path}: the list for {_short(key)} holds {_short(twice)} twice")
     return document
+
+
+def _unique_keys(path: Path) -> Callable[[list[tuple[str, object]]], dict]:
+    """json's default keeps the last of two equal keys silently: two answers for one id."""
+    def build(pairs: list[tuple[str, object]]) -> dict:
+        document = dict(pairs)
+        if len(document) != len(pairs):
+            seen: set[str] = set()
+            twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+            raise XmixError(f"{path}: id {_short(twice)} occurs twice")
+        return document
+    return build
 
 
 # --- pairing predictions with gold -----------------------------------------------
 
 def _same_length(pred_path: Path, predicted: Sequence, gold_path: Path, gold: Sequence, what: str) -> None:
+    # Checked here, not left to the metric: its "0 gold labels" message cannot name the file.
+    if not gold:
+        raise XmixError(f"{gold_path}: no {what} (an empty file?); nothing to score {pred_path} against")
+    if not predicted:
+        raise XmixError(f"{pred_path}: no {what} (an empty file?), but {gold_path} has {len(gold)}")
     if len(predicted) != len(gold):
         raise XmixError(f"{pred_path} has {len(predicted)} {what} but {gold_path} has {len(gold)}; "
                         "expected one prediction per gold example")
@@ -176,8 +222,8 @@ def _same_ids(pred_path: Path, predicted: Mapping, gold_path: Path, gold: Mappin
     if missing:
         unexpected = [key for key in predicted if key not in gold]
         raise XmixError(f"{pred_path} and {gold_path} both have {len(gold)} {what} but different ids: "
-                        f"{len(missing)} gold id(s) without a prediction (e.g. {missing[0]!r}), "
-                        f"{len(unexpected)} predicted id(s) not in gold (e.g. {unexpected[0]!r})")
+                        f"{len(missing)} gold id(s) without a prediction (e.g. {_short(missing[0])}), "
+                        f"{len(unexpected)} predicted id(s) not in gold (e.g. {_short(unexpected[0])})")
 
 
 # --- one scorer per task ---------------------------------------------------------
@@ -211,14 +257,13 @@ def _tag_scorer(allowed: Collection[str]) -> Scorer:
     return score
 
 
-def _qa_scorer(language_aware: bool) -> Scorer:
+def _qa_scorer(metric: Callable[..., Metrics]) -> Scorer:
     def score(pred_path: Path, gold_path: Path, language: str) -> Metrics:
         gold = read_squad_answers(gold_path)
         predicted = read_id_map(pred_path, "text")
         _same_ids(pred_path, predicted, gold_path, gold, "questions")
         ids = list(gold)
-        metrics = squad_scores([predicted[i] for i in ids], [gold[i] for i in ids],
-                               language=language if language_aware else None)
+        metrics = metric([predicted[i] for i in ids], [gold[i] for i in ids], language)
         return {**metrics, "n": len(ids)}
     return score
 
@@ -237,34 +282,28 @@ def _ranking_scorer(metric: Callable[..., float]) -> Scorer:
     return score
 
 
-SCORERS: dict[str, Scorer] = {
-    "xnli": _label_scorer(NLI_LABELS),
-    "xcopa": _label_scorer(("0", "1")),
-    "tatoeba": _score_tatoeba,
-    "panx": _tag_scorer(PANX_LABELS),
-    "udpos": _tag_scorer(UPOS_TAGS),
-    "xquad": _qa_scorer(language_aware=False),
-    "tydiqa": _qa_scorer(language_aware=False),
-    "mlqa": _qa_scorer(language_aware=True),
-    # LAReQA: every relevant answer counts (mAP@20); Mewsli-X: one gold entity, MRR@20.
-    "lareqa": _ranking_scorer(mean_average_precision_at_k),
-    "mewslix": _ranking_scorer(mrr_at_k),
+_SCORER_OF_FORMAT: dict[PredictionFormat, Callable[[Target], Scorer]] = {
+    PredictionFormat.LABELS: lambda target: _label_scorer(target.labels),
+    PredictionFormat.INDICES: lambda target: _score_tatoeba,
+    PredictionFormat.TAGS: lambda target: _tag_scorer(target.labels),
+    PredictionFormat.ANSWERS: lambda target: _qa_scorer(target.metric_fn),
+    PredictionFormat.RANKINGS: lambda target: _ranking_scorer(target.metric_fn),
 }
-
-EXTENSIONS: dict[str, tuple[str, ...]] = {
-    task: ("json",) if task in ("xquad", "mlqa", "tydiqa", "lareqa", "mewslix")
-    else ("tsv", "jsonl") if task == "xcopa" else ("tsv",)
-    for task in SCORERS
-}
+SCORERS: dict[str, Scorer] = {name: _SCORER_OF_FORMAT[t.prediction_format](t) for name, t in TARGETS.items()}
+EXTENSIONS: dict[str, tuple[str, ...]] = {name: t.prediction_extensions for name, t in TARGETS.items()}
 
 
 def language_files(folder: Path, task: str) -> dict[str, Path]:
     """{language: path} for the ``test-<lang>.<ext>`` files of one task folder."""
     found: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
+    for path in _listing(folder):
         match = _LANGUAGE_FILE.fullmatch(path.name)
-        if not match or not path.is_file():
+        if not match:
             continue
+        if not path.is_file():
+            # Skipping it would blame a missing file elsewhere, far from the real cause.
+            kind = "a folder" if path.is_dir() else "a broken link or a link loop"
+            raise XmixError(f"{path}: {kind}, expected a file")
         if match["ext"] not in EXTENSIONS[task]:
             raise XmixError(f"{path}: {task} files are {' or '.join('.' + e for e in EXTENSIONS[task])}")
         language = match["lang"]
@@ -274,16 +313,36 @@ def language_files(folder: Path, task: str) -> dict[str, Path]:
     return found
 
 
-def score_directories(predictions: Path, gold: Path) -> dict:
-    """The score JSON (ARCHITECTURE.md) for every task and language in ``predictions``."""
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.iterdir())
+    except OSError as error:
+        raise XmixError(f"{folder}: cannot list the folder ({error.strerror or error})") from None
+
+
+def _note_on_stderr(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr)
+
+
+def score_directories(predictions: Path, gold: Path, note: Callable[[str], None] = _note_on_stderr) -> dict:
+    """The score JSON (ARCHITECTURE.md) for every task and language in ``predictions``.
+
+    ``note`` receives what was skipped (XTREME v1 task folders), for stderr.
+    """
     predictions, gold = Path(predictions), Path(gold)
     for folder, role in ((predictions, "predictions"), (gold, "gold")):
         if not folder.is_dir():
             raise XmixError(f"{folder}: {role} folder not found")
-    task_folders = sorted(p for p in predictions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    task_folders = [p for p in _listing(predictions) if p.is_dir() and not p.name.startswith(".")]
+    skipped = [p for p in task_folders if p.name in XTREME_V1_ONLY_TASKS]
+    task_folders = [p for p in task_folders if p not in skipped]
+    dropped = "XTREME (v1) task(s) that XTREME-R dropped"
     if not task_folders:
-        raise XmixError(f"{predictions}: no task folders; expected <task>/test-<lang>.<tsv|json|jsonl> "
-                        f"with <task> one of {', '.join(XTREME_R_TASKS)}")
+        only = f" (only {', '.join(p.name for p in skipped)}: {dropped})" if skipped else ""
+        raise XmixError(f"{predictions}: no {'XTREME-R ' if skipped else ''}task folders{only}; expected "
+                        f"<task>/test-<lang>.<tsv|json|jsonl> with <task> one of {', '.join(XTREME_R_TASKS)}")
+    if skipped:
+        note(f"skipped {', '.join(str(p) for p in skipped)}: {dropped}")
     per_task: dict[str, dict[str, Metrics]] = {}
     for task_folder in task_folders:
         task = task_folder.name
@@ -302,6 +361,12 @@ def score_directories(predictions: Path, gold: Path) -> dict:
             if gold_path is None:
                 expected = " or ".join(str(gold_folder / f"test-{language}.{e}") for e in EXTENSIONS[task])
                 raise XmixError(f"{expected}: file not found (the gold file for {pred_path})")
-            languages[language] = SCORERS[task](pred_path, gold_path, language)
+            try:
+                languages[language] = SCORERS[task](pred_path, gold_path, language)
+            except XmixError as error:
+                # The metrics' own checks (e.g. MLQA's language list) know no file names.
+                if str(pred_path) in str(error) or str(gold_path) in str(error):
+                    raise
+                raise XmixError(f"{pred_path} (gold {gold_path}): {error}") from None
         per_task[task] = languages
     return build_scores(per_task)

@@ -15,28 +15,19 @@ import re
 from typing import Any, Mapping, Sequence
 
 from evaluation.errors import XmixError
+from evaluation.targets import TARGETS, TASK_ORDER
 
 SCHEMA = "xmix.scores/1"
 
-XTREME_R_TASKS: tuple[str, ...] = (
-    "xnli", "xcopa", "udpos", "panx", "xquad", "mlqa", "tydiqa", "mewslix", "lareqa", "tatoeba",
-)
-
+# Derived from the targets: their registration order (XTREME-R's table order), their
+# groups in order of first appearance, and the per-language key each is scored by.
+# "map@20" is mAP@20 for LAReQA and, with one gold entity, MRR@20 for Mewsli-X.
+XTREME_R_TASKS: tuple[str, ...] = tuple(TASK_ORDER)
 TASK_GROUPS: dict[str, tuple[str, ...]] = {
-    "classification": ("xnli", "xcopa"),
-    "structured_prediction": ("udpos", "panx"),
-    "question_answering": ("xquad", "mlqa", "tydiqa"),
-    "retrieval": ("mewslix", "lareqa", "tatoeba"),
+    group: tuple(task for task in XTREME_R_TASKS if TARGETS.get(task).group == group)
+    for group in dict.fromkeys(TARGETS.get(task).group for task in XTREME_R_TASKS)
 }
-
-# The per-language key each task is scored by. "map@20" is mAP@20 for LAReQA and,
-# with one gold entity, MRR@20 for Mewsli-X (see evaluation.metrics).
-TASK_METRIC: dict[str, str] = {
-    "xnli": "accuracy", "xcopa": "accuracy",
-    "udpos": "f1", "panx": "f1",
-    "xquad": "em_f1_mean", "mlqa": "em_f1_mean", "tydiqa": "em_f1_mean",
-    "mewslix": "map@20", "lareqa": "map@20", "tatoeba": "accuracy",
-}
+TASK_METRIC: dict[str, str] = {task: TARGETS.get(task).metric for task in XTREME_R_TASKS}
 
 QA_METRICS = ("exact_match", "f1")  # what "em_f1_mean" averages
 EXAMPLE_COUNT = "n"  # per-language example count, kept but never averaged or logged

@@ -31,30 +31,38 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 
+def _load_reachable(spec: Path, overrides):
+    """The spec, and its MLflow server answering: asked before Ray, MLflow and torch load,
+    so a dead server is said in seconds (xmix train logs nothing to MLflow, but the spec
+    it re-runs names the server its sweep logs to)."""
+    from sweep.reach import absolute_tracking_uri, require_reachable
+    from sweep.spec import load_spec
+
+    loaded = load_spec(spec, overrides or [])
+    require_reachable(absolute_tracking_uri(loaded.tracking_uri()))
+    return loaded
+
+
 @app.command()
 def validate(spec: Path, set_: Optional[List[str]] = SetOption,
              address: Optional[str] = typer.Option(None, help="The Ray cluster it will run on: a remote one "
                                                    "needs an MLflow server and shared storage.")) -> None:
-    """Check a spec and that every file it needs exists."""
-    from sweep.confirm import check_confirm
+    """Check a spec, that every file it needs exists and that its MLflow server answers."""
+    loaded = _load_reachable(spec, set_)
     from sweep.outcome import zero_shot_note
     from sweep.remote_checks import check_remote_compatible
-    from sweep.search_space import Groups
-    from sweep.spec import load_spec
     from sweep.validate import build_plan
-    from training.data import check_plan_leakage
+    from training.data import check_plan_leakage, leakage_line
     from training.zero_shot import zero_shot_problems
 
-    loaded = load_spec(spec, set_ or [])
     if address:
         check_remote_compatible(loaded, address)
-    plan = build_plan(loaded)
-    check_confirm(loaded, Groups.of(loaded.intermediate.sources))
+    plan = build_plan(loaded, local=False if address else None)
     note = zero_shot_note(zero_shot_problems(plan.sources, [(t.name, t.languages) for t in plan.targets]))
     if note:
         typer.echo(note)
     # The same guards `sweep run` applies: a spec that validates also starts.
-    _echo_leakage(check_plan_leakage(plan))
+    typer.echo(leakage_line(check_plan_leakage(plan)))
     targets = ", ".join(f"{t.name}({len(t.languages)} languages, {t.split or 'search/report sets'})"
                         for t in plan.targets)
     typer.echo(f"{spec}: ok: {len(loaded.intermediate.sources)} sources, targets {targets}, "
@@ -64,12 +72,14 @@ def validate(spec: Path, set_: Optional[List[str]] = SetOption,
 @sweep_app.command("run")
 def sweep_run(spec: Path, set_: Optional[List[str]] = SetOption) -> None:
     """Run a sweep to the end and print where to look."""
-    from sweep.driver import SweepInterrupted, run_sweep
-    from sweep.spec import load_spec
+    loaded = _load_reachable(spec, set_)
+    from sweep.validate import build_plan
 
-    loaded = load_spec(spec, set_ or [])
+    plan = build_plan(loaded)  # before Ray and Tune load: a bad spec is said in seconds
+    from sweep.driver import SweepInterrupted, run_sweep
+
     try:
-        summary = run_sweep(loaded)
+        summary = run_sweep(loaded, plan)
     except SweepInterrupted as error:
         raise WorkFailed(str(error)) from None
     _print_summary(loaded, summary)
@@ -90,11 +100,6 @@ def sweep_resume(name: str, storage: Path = typer.Option(Path("runs"), help="The
     _print_summary(summary["spec"], summary)
     if summary["failed"]:
         raise WorkFailed(f"{summary['failed']} trial(s) failed; see the xmix.error tag of their MLflow runs")
-
-
-def _echo_leakage(leakage: dict) -> None:
-    typer.echo(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
-               "evaluated examples, no overlap")
 
 
 def _print_summary(spec, summary: dict) -> None:
@@ -138,21 +143,21 @@ def train(spec: Path, out: Path = typer.Option(Path("xmix-train"), help="Folder 
     report sets) and OUT/scores-search.json (the search sets a sweep selected on)."""
     from dataclasses import replace
 
-    from evaluation.scores import objective
-    from sweep.driver import ensure_ray, storage_root
-    from sweep.spec import load_spec
+    loaded = _load_reachable(spec, set_)
     from sweep.validate import build_plan
-    from training.data import check_plan_leakage
-    from training.plan import REPORT, SEARCH
-    from training.trainer import run_trial_plan
 
-    loaded = load_spec(spec, set_ or [])
     if loaded.intermediate.mixture is None:
         raise XmixError(f"{spec}: intermediate.mixture: xmix train needs a fixed mixture {{source: weight}} "
                         "(xmix export writes one; xmix sweep run searches it)")
     plan = build_plan(loaded)
+    from evaluation.scores import objective
+    from sweep.driver import ensure_ray, storage_root
+    from training.data import check_plan_leakage, leakage_line
+    from training.plan import REPORT, SEARCH
+    from training.trainer import run_trial_plan
+
     plan = replace(plan, sources=tuple(s for s, w in plan.mixture.items() if w > 0), roles=(SEARCH, REPORT))
-    _echo_leakage(check_plan_leakage(plan))
+    typer.echo(leakage_line(check_plan_leakage(plan)))
     if plan.runner == "ray_train":
         ensure_ray(1)
     outcome, _ = run_trial_plan(plan, run_name=f"{loaded.name}-train", storage_path=storage_root(loaded))
@@ -177,7 +182,10 @@ def export(sweep: str, out: Path = typer.Option(..., help="Where to write the fi
     """Write the best trial of SWEEP as a spec that `xmix train` re-runs."""
     from sweep.export import export_best
 
+    from sweep.reach import require_reachable
+
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or "sqlite:///mlflow.db"
+    require_reachable(uri)
     raw = export_best(sweep, out, uri, experiment)
     provenance = raw["provenance"]
     typer.echo(f"wrote {out}: trial {provenance['trial_id']} (run {provenance['mlflow_run_id']}), "

@@ -16,10 +16,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def score(
         predictions: Path = typer.Option(..., "--predictions",
-                                         help="Folder of <task>/test-<lang>.<tsv|json|jsonl> predictions."),
+                                         help="Folder of <task>/test-<lang>.<tsv|json|jsonl> predictions "
+                                              "(XTREME v1 bucc2018/ and pawsx/ are skipped)."),
         gold: Path = typer.Option(..., "--gold", help="Folder of gold files in the same layout."),
     ) -> None:
         """Score prediction files against gold files in the XTREME folder layout."""
         from evaluation.score_files import score_directories
 
-        typer.echo(json.dumps(score_directories(predictions, gold), indent=2, ensure_ascii=False))
+        scores = score_directories(predictions, gold, note=lambda message: typer.echo(f"xmix: note: {message}",
+                                                                                      err=True))
+        typer.echo(json.dumps(scores, indent=2, ensure_ascii=False))

@@ -24,14 +24,14 @@ from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
 from evaluation.errors import XmixError
-from sweep import search_space, tracking
+from sweep import recovery, search_space, tracking
 from sweep.analysis import log_gain_vs_lexsim
-from sweep.confirm import check_confirm, confirm_jobs, search_seeds
+from sweep.confirm import confirm_jobs, search_seeds
 from sweep.outcome import degenerate_warnings, log_verdict, zero_shot_tags
 from sweep.spec import Spec, spec_from_dict
 from sweep.trial import TrialContext, run_confirm, run_trial
 from sweep.validate import build_plan
-from training.data import check_plan_leakage
+from training.data import check_plan_leakage, leakage_line
 from training.plan import REPORT, SEARCH, TrialPlan
 from training.trainer import worker_resources
 from training.zero_shot import zero_shot_problems
@@ -45,18 +45,6 @@ SAMPLERS = {
     "gp": lambda seed, startup: optuna.samplers.GPSampler(seed=seed, n_startup_trials=startup),
     "random": lambda seed, startup: optuna.samplers.RandomSampler(seed=seed),
 }
-
-
-class FinalScoreOptunaSearch(OptunaSearch):
-    """OptunaSearch that ignores the loss-only progress reports.
-
-    Stock OptunaSearch feeds every intermediate result to ``trial.report`` (for
-    pruning) and fails on one without the objective; ours arrives with the last.
-    """
-
-    def on_trial_result(self, trial_id: str, result: dict) -> None:
-        if self.metric in result:
-            super().on_trial_result(trial_id, result)
 
 
 def storage_root(spec: Spec) -> str:
@@ -133,19 +121,19 @@ def _write_state(path: Path, state: dict) -> None:
     staging.replace(path)  # a crash never leaves half a state file
 
 
-def run_sweep(spec: Spec) -> dict:
-    plan = build_plan(spec)
-    groups = search_space.Groups.of(spec.intermediate.sources)
-    check_confirm(spec, groups)
+def run_sweep(spec: Spec, plan: TrialPlan | None = None) -> dict:
+    """``plan``: ``build_plan(spec)``, when the caller has built it already."""
+    plan = plan or build_plan(spec)
+    uri = tracking.absolute_tracking_uri(spec.tracking_uri())
+    tracking.require_reachable(uri)
     leakage = check_plan_leakage(plan)
-    print(f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} evaluated "
-          f"examples, no overlap", flush=True)
+    print(leakage_line(leakage), flush=True)
     clashes = zero_shot_problems(plan.sources, [(t.name, t.languages) for t in plan.targets])
     state_path = _state_path(storage_root(spec), spec.name)
     if (state_path.parent / "tuner.pkl").exists():
         raise XmixError(f"{state_path.parent}: a sweep named {spec.name!r} already ran here; "
                         f"resume it with `xmix sweep resume {spec.name}`, or pick another name or storage.path")
-    uri = tracking.absolute_tracking_uri(spec.tracking_uri())
+    _recover_unstarted(state_path, spec.name)
     client = tracking.client_for(uri)
     parent_run_id = tracking.start_sweep_run(client, spec.tracking.experiment, spec.name,
                                              spec.model_dump(mode="json"), spec.to_yaml(), spec.sha256())
@@ -155,29 +143,62 @@ def run_sweep(spec: Spec) -> dict:
     state = {"parent_run_id": parent_run_id, "tracking_uri": uri, "spec": spec.model_dump(mode="json"),
              "plan": plan.to_dict(), "phase": SEARCH}
     _write_state(state_path, state)
-    ensure_ray(spec.search.concurrency)
     context = _context(spec, plan, parent_run_id, uri)
-    searcher = FinalScoreOptunaSearch(
-        space=search_space.MixtureSpace(context.groups), metric=_objective(spec), mode="max",
-        sampler=SAMPLERS[spec.search.sampler](spec.seed, spec.search.startup_trials),
-        points_to_evaluate=[p for _, p in context.baselines])
-    # Intermediate reports carry only losses; the objective arrives with the last one.
-    os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
-    tuner = tune.Tuner(
-        tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(plan)),
-        # Reused trial actors keep their imports and loaded model (training.encoder_cache)
-        # from one trial to the next; Ray 2.60 defaults this to False.
-        tune_config=tune.TuneConfig(search_alg=searcher, num_samples=spec.search.trials,
-                                    max_concurrent_trials=spec.search.concurrency, reuse_actors=True),
-        run_config=tune.RunConfig(name=spec.name, storage_path=storage_root(spec), verbose=1),
-    )
-    return _run_phases(tuner, client, spec, context, state, state_path)
+    with _driving(state_path.parent, spec):
+        searcher = OptunaSearch(
+            space=search_space.MixtureSpace(context.groups), metric=_objective(spec), mode="max",
+            sampler=SAMPLERS[spec.search.sampler](spec.seed, spec.search.startup_trials),
+            points_to_evaluate=[p for _, p in context.baselines])
+        tuner = tune.Tuner(
+            tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(plan)),
+            # Reused trial actors keep their imports and loaded model (training.encoder_cache)
+            # from one trial to the next; Ray 2.60 defaults this to False.
+            tune_config=tune.TuneConfig(search_alg=searcher, num_samples=spec.search.trials,
+                                        max_concurrent_trials=spec.search.concurrency, reuse_actors=True),
+            run_config=_run_config(spec, spec.name, storage_root(spec)),
+        )
+        return _run_phases(tuner, client, spec, context, state, state_path)
+
+
+def _run_config(spec: Spec, name: str, storage: str) -> tune.RunConfig:
+    # A trial whose actor died is run again (it adopts its MLflow child run).
+    return tune.RunConfig(name=name, storage_path=storage, verbose=1,
+                          failure_config=tune.FailureConfig(max_failures=spec.resources.resolved_max_failures()))
+
+
+class _driving:
+    """Ray up, and this driver's processes on record (sweep.recovery) until it ends."""
+
+    def __init__(self, folder: Path, spec: Spec):
+        self.record, self.spec = recovery.DriverRecord(folder), spec
+
+    def __enter__(self):
+        self.record.start()
+        ensure_ray(self.spec.search.concurrency)
+        self.record.write()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.record.stop()
+
+
+def _recover_unstarted(state_path: Path, name: str) -> None:
+    """A driver killed before its search had any Tune state: end what it left, and its parent run."""
+    if not state_path.is_file():
+        return
+    old = json.loads(state_path.read_text())
+    note = recovery.recover(state_path.parent, name, old.get("tracking_uri"), old.get("parent_run_id"))
+    if note and old.get("parent_run_id"):
+        tracking.fail_run(tracking.client_for(old["tracking_uri"]), old["parent_run_id"],
+                          "its driver died before any trial; a new run of the sweep replaced it", status="KILLED")
+    if note:
+        print(note, flush=True)
 
 
 def resume_sweep(name: str, storage: str) -> dict:
     """Continue an interrupted sweep in whichever phase it stopped: Tune restores its trials
     (and the pickled Optuna study); finished trials are not run again and each trial keeps
-    its one child run."""
+    its one child run. What a killed driver left (processes, RUNNING runs) is ended first."""
     storage = storage if "://" in storage else str(Path(storage).expanduser().resolve())
     state_path = _state_path(storage, name)
     if not state_path.is_file():
@@ -187,26 +208,41 @@ def resume_sweep(name: str, storage: str) -> dict:
     spec = spec_from_dict(state["spec"], str(state_path))
     plan = TrialPlan.from_dict(state["plan"]) if "plan" in state else build_plan(spec)
     uri, parent_run_id = state["tracking_uri"], state["parent_run_id"]
+    tracking.require_reachable(uri)
+    note = recovery.recover(state_path.parent, name, uri, parent_run_id)
+    if note:
+        print(note, flush=True)
     client = tracking.client_for(uri)
     client.set_tag(parent_run_id, "xmix.resumed", "true")
-    ensure_ray(spec.search.concurrency)
-    os.environ["TUNE_DISABLE_STRICT_METRIC_CHECKING"] = "1"
+    client.update_run(parent_run_id, status="RUNNING")
     context = _context(spec, plan, parent_run_id, uri)
-    tuner = None
-    if state.get("phase", SEARCH) == SEARCH:
-        trainable = tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(plan))
-        tuner = tune.Tuner.restore(str(state_path.parent), trainable, resume_unfinished=True, resume_errored=True)
-    return _run_phases(tuner, client, spec, context, state, state_path)
+    with _driving(state_path.parent, spec):
+        tuner = None
+        if state.get("phase", SEARCH) == SEARCH:
+            trainable = tune.with_resources(tune.with_parameters(run_trial, context=context), trial_resources(plan))
+            tuner = tune.Tuner.restore(str(state_path.parent), trainable, resume_unfinished=True,
+                                       resume_errored=True)
+        return _run_phases(tuner, client, spec, context, state, state_path)
+
+
+def _finite(metrics: dict | None, key: str) -> bool:
+    """A trial's last result holds its score (loss reports carry NaN in its place)."""
+    value = (metrics or {}).get(key)
+    return isinstance(value, (int, float)) and value == value
 
 
 def _fit(tuner, client, spec: Spec, parent_run_id: str, expected: int, metric: str):
     try:
         results = tuner.fit()
+    except (KeyboardInterrupt, SystemExit):
+        tracking.fail_run(client, parent_run_id, None, status="KILLED")
+        raise
     except BaseException as error:
         tracking.fail_run(client, parent_run_id, repr(error))
         raise
-    unfinished = [r for r in results if r.error is None and metric not in (r.metrics or {})]
+    unfinished = [r for r in results if r.error is None and not _finite(r.metrics, metric)]
     if unfinished or len(results) < expected:
+        tracking.fail_run(client, parent_run_id, None, status="KILLED")  # resume sets it RUNNING again
         raise SweepInterrupted(f"sweep {spec.name} stopped with {len(results) - len(unfinished)} of "
                                f"{expected} runs of this phase done; continue it with "
                                f"`xmix sweep resume {spec.name} --storage {storage_root(spec)}`")
@@ -249,7 +285,7 @@ def _confirm(spec: Spec, context: TrialContext, state: dict, storage: Path, clie
         tuner = tune.Tuner(
             trainable, param_space={"job": tune.grid_search(state["confirm_jobs"])},
             tune_config=tune.TuneConfig(max_concurrent_trials=spec.search.concurrency, reuse_actors=True),
-            run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=1))
+            run_config=_run_config(spec, name, str(storage)))
     results = _fit(tuner, client, spec, context.parent_run_id, len(state["confirm_jobs"]),
                    f"{REPORT}/xtreme_r/score")
     return sum(r.error is not None for r in results)

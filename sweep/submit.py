@@ -236,7 +236,7 @@ def submit(spec_path: Path, address: str | None, overrides: Sequence[str] = (),
         from sweep.validate import build_plan
 
         settings += local_head_pins(spec)
-        build_plan(load_spec(spec_path, settings))  # the job's own first step, done here to fail in seconds
+        build_plan(load_spec(spec_path, settings), local=False)  # the job's own first step, done here to fail in seconds
     if check_tracking:
         check_mlflow_reachable(spec.tracking_uri())
     submission_id = submission_id_for(spec.name)

@@ -8,6 +8,7 @@ those came out flat (ray#19978), clash on params across concurrent trials
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 from typing import Mapping
 
@@ -15,19 +16,12 @@ from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 from evaluation.errors import XmixError
+from sweep.reach import absolute_tracking_uri, require_reachable  # noqa: F401  (one import for callers)
 
 KIND, SWEEP, TRIAL_ID, BASELINE, STATUS = "xmix.kind", "xmix.sweep", "xmix.trial_id", "xmix.baseline", "xmix.status"
 PHASE, LABEL, SEED, DEGENERATE = "xmix.phase", "xmix.label", "xmix.seed", "xmix.degenerate"
+ERROR, ATTEMPTS = "xmix.error", "xmix.attempts"
 SEARCH_PHASE, CONFIRM_PHASE = "search", "confirm"
-METRICS_PER_BATCH, PARAMS_PER_BATCH = 1000, 100  # MLflow's log_batch limits
-
-
-def absolute_tracking_uri(uri: str) -> str:
-    """Trials run in other working directories: make a relative SQLite path absolute."""
-    prefix = "sqlite:///"
-    if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
-        return prefix + str(Path(uri[len(prefix):]).resolve())
-    return uri
 
 
 def git_commit() -> str:
@@ -73,18 +67,12 @@ def _flatten(prefix: str, value, out: dict[str, str]) -> None:
 
 def log_batch(client: MlflowClient, run_id: str, metrics: Mapping[str, float] = {},
               params: Mapping[str, str] = {}, tags: Mapping[str, str] = {}, step: int = 0) -> None:
-    """MLflow caps one log_batch at 1000 metrics and 100 params/tags: send chunks."""
-    import time
+    """One call for mappings; MLflow's client splits it into its per-request limits.
+    Params keep MLflow's 6,000-character value limit."""
     now = int(time.time() * 1000)
-    metric_list = [Metric(k, float(v), now, step) for k, v in metrics.items() if v is not None]
-    param_list = [Param(k, str(v)[:6000]) for k, v in params.items()]
-    tag_list = [RunTag(k, str(v)) for k, v in tags.items()]
-    for begin in range(0, len(metric_list), METRICS_PER_BATCH):
-        client.log_batch(run_id, metrics=metric_list[begin: begin + METRICS_PER_BATCH])
-    for begin in range(0, len(param_list), PARAMS_PER_BATCH):
-        client.log_batch(run_id, params=param_list[begin: begin + PARAMS_PER_BATCH])
-    for begin in range(0, len(tag_list), PARAMS_PER_BATCH):
-        client.log_batch(run_id, tags=tag_list[begin: begin + PARAMS_PER_BATCH])
+    client.log_batch(run_id, metrics=[Metric(k, float(v), now, step) for k, v in metrics.items() if v is not None],
+                     params=[Param(k, str(v)[:6000]) for k, v in params.items()],
+                     tags=[RunTag(k, str(v)) for k, v in tags.items()])
 
 
 def start_sweep_run(client: MlflowClient, experiment: str, sweep: str, spec_dump: dict, spec_yaml: str,
@@ -107,10 +95,15 @@ def start_trial_run(client: MlflowClient, parent_run_id: str, *, run_name: str, 
     existing = client.search_runs([parent.info.experiment_id],
                                   f"tags.`mlflow.parentRunId` = '{parent_run_id}' and tags.`{TRIAL_ID}` = '{trial_id}'")
     if existing:
-        run_id = existing[0].info.run_id
-        client.update_run(run_id, status="RUNNING")
-        client.set_tag(run_id, STATUS, "running")
-        return run_id
+        run = existing[0]
+        client.update_run(run.info.run_id, status="RUNNING")
+        # The attempt before ended (Ctrl-C, a dead worker, a killed driver): its error is
+        # no longer this run's; the count of attempts says that there was one.
+        if ERROR in run.data.tags:
+            client.delete_tag(run.info.run_id, ERROR)
+        attempts = int(run.data.tags.get(ATTEMPTS, "1")) + 1
+        log_batch(client, run.info.run_id, tags={STATUS: "running", ATTEMPTS: attempts})
+        return run.info.run_id
     run = client.create_run(parent.info.experiment_id, run_name=run_name,
                             tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", TRIAL_ID: trial_id,
                                   STATUS: "running", SWEEP: parent.data.tags.get(SWEEP, ""), **tags})
@@ -121,14 +114,10 @@ def start_trial_run(client: MlflowClient, parent_run_id: str, *, run_name: str, 
 def finish_trial_run(client: MlflowClient, run_id: str, metrics: Mapping[str, float],
                      histories: Mapping[str, list], artifacts: Mapping[str, object], spec_yaml: str) -> None:
     """Final metrics, loss curves (``name -> [(step, value)]``) in one batch, JSON artifacts."""
-    import time
-
     now = int(time.time() * 1000)
     log_batch(client, run_id, metrics=metrics)
-    points = [Metric(name, float(value), now, int(step)) for name, history in histories.items()
-              for step, value in history]
-    for begin in range(0, len(points), METRICS_PER_BATCH):
-        client.log_batch(run_id, metrics=points[begin: begin + METRICS_PER_BATCH])
+    client.log_batch(run_id, metrics=[Metric(name, float(value), now, int(step))
+                                      for name, history in histories.items() for step, value in history])
     for name, content in artifacts.items():
         client.log_dict(run_id, content, name)
     client.log_text(run_id, spec_yaml, "spec.yaml")
@@ -136,10 +125,11 @@ def finish_trial_run(client: MlflowClient, run_id: str, metrics: Mapping[str, fl
     client.set_terminated(run_id, "FINISHED")
 
 
-def fail_run(client: MlflowClient, run_id: str, reason: str) -> None:
-    client.set_tag(run_id, STATUS, "failed")
-    client.set_tag(run_id, "xmix.error", reason[-4000:])
-    client.set_terminated(run_id, "FAILED")
+def fail_run(client: MlflowClient, run_id: str, reason: str | None, status: str = "FAILED") -> None:
+    """End a run that did not finish: FAILED with its error, or KILLED (interrupted, resumable)."""
+    tags = {STATUS: status.lower(), **({ERROR: reason[-4000:]} if reason else {})}
+    log_batch(client, run_id, tags=tags)
+    client.set_terminated(run_id, status)
 
 
 def find_sweep_run(client: MlflowClient, experiment: str, sweep: str):
@@ -152,14 +142,14 @@ def find_sweep_run(client: MlflowClient, experiment: str, sweep: str):
     return runs[0]
 
 
-def trial_runs(client: MlflowClient, parent_run_id: str, metric: str | None = None, phase: str = SEARCH_PHASE,
+def trial_runs(client: MlflowClient, parent_run_id: str, metric: str | None = None, phase: str | None = SEARCH_PHASE,
                finished_only: bool = True):
-    """A sweep's child runs of one phase, best first by ``metric`` when given. Runs from
-    before phases existed have no phase tag and count as search runs."""
+    """A sweep's child runs of one phase (None: all), best first by ``metric`` when given.
+    Runs from before phases existed have no phase tag and count as search runs."""
     parent = client.get_run(parent_run_id)
     query = f"tags.`mlflow.parentRunId` = '{parent_run_id}'"
     if finished_only:
         query += f" and tags.`{STATUS}` = 'finished'"
     runs = client.search_runs([parent.info.experiment_id], query,
                               order_by=[f"metrics.`{metric}` DESC"] if metric else None, max_results=10000)
-    return [r for r in runs if r.data.tags.get(PHASE, SEARCH_PHASE) == phase]
+    return [r for r in runs if phase is None or r.data.tags.get(PHASE, SEARCH_PHASE) == phase]

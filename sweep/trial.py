@@ -64,7 +64,7 @@ def mixture_params(mixture: dict[str, float], share: float, plan: TrialPlan, see
     params = {f"mix/{source}": repr(weight) for source, weight in sorted(mixture.items())}
     params["english_share"] = repr(share)
     params.update(tracking.flatten({
-        "stage1": {"steps": plan.stage1_steps, "lr": plan.stage1_lr, "batch_size": plan.stage1_batch_size},
+        "intermediate": {"steps": plan.intermediate_steps, "lr": plan.intermediate_lr, "batch_size": plan.intermediate_batch_size},
         "stage2": {"steps": plan.stage2_steps, "lr": plan.stage2_lr, "batch_size": plan.stage2_batch_size},
         "seeds": ",".join(str(s) for s in seeds), "runner": plan.runner}))
     return params
@@ -93,6 +93,10 @@ def _execute(context: TrialContext, plan: TrialPlan, run_id: str, client, label:
     try:
         return run_trial_plan(plan, run_name=label.replace(" ", "_").replace("=", ""),
                               storage_path=f"{context.storage_path}/{context.sweep}-train", to_tune=True)
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl-C, or Tune ending the trial: resumable, not an error of the trial.
+        tracking.fail_run(client, run_id, None, status="KILLED")
+        raise
     except BaseException as error:
         tracking.fail_run(client, run_id, "".join(traceback.format_exception(error)))
         raise
@@ -158,7 +162,7 @@ def run_confirm(config: dict, context: TrialContext) -> None:
 
 
 def _histories(outcomes, seeds) -> dict[str, list]:
-    """Loss curves: ``stage1/loss``, ``stage2/<task>/loss``; with several seeds, one per seed."""
+    """Loss curves: ``intermediate/loss``, ``stage2/<task>/loss``; with several seeds, one per seed."""
     histories = {}
     for seed, outcome in zip(seeds, outcomes):
         suffix = f"/seed_{seed}" if len(outcomes) > 1 else ""

@@ -55,6 +55,12 @@ def evaluated_uses(targets: Sequence[TargetPlan], root: Path) -> list[DataUse]:
     return uses
 
 
+def leakage_line(leakage: dict) -> str:
+    """What every command that trains says of the guard's result."""
+    return (f"leakage guard: {leakage['trained_examples']} trained vs {leakage['evaluated_examples']} "
+            "evaluated examples, no overlap")
+
+
 def check_plan_leakage(plan: TrialPlan) -> dict:
     """Every source the sweep may draw from (``plan.sources``), against every evaluated example."""
     root = Path(plan.data_root)

@@ -118,7 +118,7 @@ class Outcome:
     units: dict  # role -> task -> language -> per-example rows (Target.unit_scores)
     degenerate: list  # "role/task/language" whose predictions were one answer for every example
     lexsim: dict  # lexsim/<task>/<lang>, on the search set's target-language text
-    history: dict  # "stage1" | "stage2/<task>" -> [(step, mean loss)]
+    history: dict  # "intermediate" | "stage2/<task>" -> [(step, mean loss)]
     timing: dict
     pad_share: float
 
@@ -142,19 +142,19 @@ def _heads(sources, hidden: int, seed: int) -> dict[str, torch.nn.Module]:
     return heads
 
 
-def stage1_streams(plan: TrialPlan, sources, tokenizer, root: Path, rank: int = 0,
+def intermediate_streams(plan: TrialPlan, sources, tokenizer, root: Path, rank: int = 0,
                    world: int = 1) -> dict[str, BatchStream]:
     """One batch stream per source, its order seeded by the trial seed and the source's name."""
     streams = {}
     for name, source in sorted(sources.items()):
         features = tokenised(source_examples(name, root), source.format, tokenizer, plan.max_length,
                              source.labels, plan.cache_dir)
-        streams[name] = BatchStream(features, source.format, tokenizer, plan.stage1_batch_size,
+        streams[name] = BatchStream(features, source.format, tokenizer, plan.intermediate_batch_size,
                                     derived_seed(plan.seed, f"source/{name}"), rank, world, count_tokens=True)
     return streams
 
 
-def _stage2(stage1_model, target, target_plan, plan: TrialPlan, tokenizer, root: Path, rank: int, world: int,
+def _stage2(intermediate_model, target, target_plan, plan: TrialPlan, tokenizer, root: Path, rank: int, world: int,
             wrap, report: Report):
     """A copy of the stage-1 encoder fine-tuned on the target's English data, with the same
     head initialisation, data order and dropout in every trial of one seed."""
@@ -163,17 +163,26 @@ def _stage2(stage1_model, target, target_plan, plan: TrialPlan, tokenizer, root:
                          target.labels, plan.cache_dir)
     stream = BatchStream(features, target.format, tokenizer, plan.stage2_batch_size, seed, rank, world)
     torch.manual_seed(seed)
-    head = make_head(target.format, stage1_model.encoder.config.hidden_size, len(target.labels))
-    model = wrap(MultiHeadModel(copy.deepcopy(stage1_model.encoder), {"target": head}))
+    head = make_head(target.format, intermediate_model.encoder.config.hidden_size, len(target.labels))
+    model = wrap(MultiHeadModel(copy.deepcopy(intermediate_model.encoder), {"target": head}))
     history = _train(model, {"target": stream}, lambda: "target", lambda _: "target", plan.stage2_steps,
                      target_plan.stage2_lr or plan.stage2_lr, report, plan.report_every, f"stage2/{target.name}")
     return _unwrap(model), head, stream, history
+
+
+def progress_report(plan: TrialPlan, report: Report) -> Report:
+    """Loss reports carry each role's objective as NaN (not scored yet), so every report a
+    trial makes has the keys its last one has: Tune's metric check and Optuna's
+    per-step reports take them as they are."""
+    pending = {f"{role}/{metric}": float("nan") for role in plan.roles for metric in {plan.metric, "xtreme_r/score"}}
+    return lambda metrics: report({**pending, **metrics})
 
 
 def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
              report: Report = lambda metrics: None, encoders=load_encoder) -> Outcome:
     """The whole run for one worker. ``encoders(name_or_path, num_layers) -> (tokenizer,
     encoder)``: a fresh load, or an ``EncoderCache`` when a process runs one trial after another."""
+    report = progress_report(plan, report)
     timing: dict[str, float] = {}
     started = time.perf_counter()
     root = Path(plan.data_root)
@@ -182,19 +191,20 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
 
     begin = time.perf_counter()
     sources = {name: SOURCES.get(name) for name, weight in plan.mixture.items() if weight > 0}
-    streams = stage1_streams(plan, sources, tokenizer, root, rank, world)
+    streams = intermediate_streams(plan, sources, tokenizer, root, rank, world)
     timing["data_prep_s"] = time.perf_counter() - begin
 
     begin = time.perf_counter()
     heads = _heads(sources, encoder.config.hidden_size, plan.seed)
     head_of = {name: head_key(source.format, source.labels) for name, source in sources.items()}
+    # The seed stream keeps its first name: renamed, it would change every score.
     torch.manual_seed(derived_seed(plan.seed, "stage1"))  # dropout
     model = wrap(MultiHeadModel(encoder, heads))
     sampler = MixtureSampler(plan.mixture, derived_seed(plan.seed, "mixture"))
-    history = {"stage1": _train(model, streams, sampler.draw, head_of.__getitem__, plan.stage1_steps,
-                                plan.stage1_lr, report, plan.report_every, "stage1")}
-    stage1_model = _unwrap(model)
-    timing["stage1_s"] = time.perf_counter() - begin
+    history = {"intermediate": _train(model, streams, sampler.draw, head_of.__getitem__, plan.intermediate_steps,
+                                plan.intermediate_lr, report, plan.report_every, "intermediate")}
+    intermediate_model = _unwrap(model)
+    timing["intermediate_s"] = time.perf_counter() - begin
     trained_counts = sum((stream.token_counts for stream in streams.values()), Counter())
 
     per_role: dict[str, dict] = {role: {} for role in plan.roles}
@@ -204,10 +214,10 @@ def run_plan(plan: TrialPlan, rank: int = 0, world: int = 1, wrap=_no_wrap,
     for target_plan in plan.targets:
         target = TARGETS.get(target_plan.name)
         begin = time.perf_counter()
-        evaluated_model, head = stage1_model, None
+        evaluated_model, head = intermediate_model, None
         if target.stage2 is not None:
             evaluated_model, head, stream, history[f"stage2/{target.name}"] = _stage2(
-                stage1_model, target, target_plan, plan, tokenizer, root, rank, world, wrap, report)
+                intermediate_model, target, target_plan, plan, tokenizer, root, rank, world, wrap, report)
             streams[f"stage2/{target.name}"] = stream
         timing["stage2_s"] += time.perf_counter() - begin
         if rank != 0:

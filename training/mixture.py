@@ -33,7 +33,3 @@ class MixtureSampler:
 
     def draw(self) -> str:
         return self.names[self._rng.choice(len(self.names), p=self._probabilities)]
-
-    def draws(self, count: int) -> list[str]:
-        indices = self._rng.choice(len(self.names), size=count, p=self._probabilities)
-        return [self.names[i] for i in indices]

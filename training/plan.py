@@ -30,9 +30,9 @@ class TrialPlan:
     num_layers: int | None
     data_root: str
     mixture: dict[str, float]  # source -> weight, sums to 1; empty until a trial sets it
-    stage1_steps: int
-    stage1_batch_size: int
-    stage1_lr: float
+    intermediate_steps: int  # stage 1 (the spec's `intermediate`)
+    intermediate_batch_size: int
+    intermediate_lr: float
     stage2_steps: int
     stage2_batch_size: int
     stage2_lr: float
@@ -46,6 +46,8 @@ class TrialPlan:
     cache_dir: str | None = None
     report_every: int = 10  # steps between loss reports
     sources: tuple[str, ...] = field(default=())  # every source the sweep may draw (leakage guard)
+    metric: str = "xtreme_r/score"  # the objective (spec search.metric); reported as <role>/<metric>
+    max_failures: int = 0  # Ray Train restarts of a worker group that died (FailureConfig)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,6 +55,9 @@ class TrialPlan:
     @classmethod
     def from_dict(cls, raw: dict) -> "TrialPlan":
         raw = dict(raw)
+        for key in ("steps", "batch_size", "lr"):  # resume state written before the one name
+            if f"stage1_{key}" in raw:
+                raw[f"intermediate_{key}"] = raw.pop(f"stage1_{key}")
         raw["targets"] = tuple(TargetPlan(**{**t, "languages": tuple(t["languages"])}) for t in raw["targets"])
         raw["roles"] = tuple(raw.get("roles", (SEARCH,)))
         raw["sources"] = tuple(raw.get("sources", ()))

@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from evaluation.examples import BitextExample, Example, Format, TagExample
+from evaluation.metrics import RANKING_K
 from training.batches import feature_lengths, make_collator
 from training.cache import tokenised
 from training.features import IGNORE_INDEX
@@ -91,7 +92,6 @@ def predict(fmt: Format, model, head, examples: Sequence[Example], labels, token
 # --- extractive QA, multiple choice, ranking (issue 3) ------------------------------
 
 MAX_ANSWER_TOKENS = 30  # the official SQuAD baselines' max_answer_length
-RANKING_TOP_K = 20  # XTREME-R scores map@20: deeper ranks cannot count
 
 
 def _pad_windows(windows, tokenizer):
@@ -196,7 +196,7 @@ def pool_embeddings(model, pool, tokenizer, max_length: int, batch_size: int) ->
 
 @torch.inference_mode()
 def predict_ranking(model, head, examples, labels, tokenizer, max_length, batch_size, cache_dir=None):
-    """Top-20 candidate ids per query (LAReQA, Mewsli-X), by cosine of mean-pooled embeddings.
+    """The top ``RANKING_K`` candidate ids per query (LAReQA, Mewsli-X), by cosine of mean-pooled embeddings.
 
     Queries and candidates go through the same encoder (``embed``): xmix trains
     no retrieval head, so this is the stage-1 encoder used zero-shot, as for
@@ -211,7 +211,7 @@ def predict_ranking(model, head, examples, labels, tokenizer, max_length, batch_
         raise XmixError("predict_ranking: the examples of one call must share one candidate pool")
     candidates = pool_embeddings(model, pool, tokenizer, max_length, batch_size)
     queries = embed(model, [e.query for e in examples], tokenizer, max_length, batch_size)
-    k = min(RANKING_TOP_K, len(pool))
+    k = min(RANKING_K, len(pool))
     ranked: list[list[str]] = []
     for begin in range(0, len(examples), 256):
         scores = queries[begin: begin + 256] @ candidates.T

@@ -33,7 +33,7 @@ def worker_resources(cpus_per_worker: float, gpus_per_worker: float) -> dict[str
 
 def fit_plan(plan: TrialPlan, *, run_name: str, storage_path: str, callbacks: list = ()) -> tuple[Outcome, dict]:
     """Ray Train, ``plan.workers`` workers. Returns (outcome, final reported metrics)."""
-    from ray.train import CheckpointConfig, RunConfig, ScalingConfig
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
     trainer = TorchTrainer(
@@ -43,7 +43,10 @@ def fit_plan(plan: TrialPlan, *, run_name: str, storage_path: str, callbacks: li
                                      resources_per_worker=worker_resources(plan.cpus_per_worker,
                                                                            plan.gpus_per_worker)),
         run_config=RunConfig(name=run_name, storage_path=storage_path, callbacks=list(callbacks),
-                             checkpoint_config=CheckpointConfig(num_to_keep=1)),
+                             checkpoint_config=CheckpointConfig(num_to_keep=1),
+                             # A worker that died (a preempted node, the OOM killer) restarts the
+                             # group; the run starts over from its seeds, so the scores are the same.
+                             failure_config=FailureConfig(max_failures=plan.max_failures)),
     )
     result = trainer.fit()
     with result.checkpoint.as_directory() as folder:

@@ -14,7 +14,7 @@ The pool is built from whichever ``xquad-r.*.json`` files the data root holds, s
 a new language joins both the queries and the pool. It is read once per data
 root and shared by all languages' examples (``RankingExample.pool``).
 
-Metric: ``evaluation.metrics.mean_average_precision_at_k`` with k = 20 (XTREME-R's
+Metric: ``evaluation.metrics.mean_average_precision_at_k`` with k = ``RANKING_K`` = 20 (XTREME-R's
 mAP@20; see its docstring for how it differs from the paper's full mAP).
 
 Deviations from XTREME-R:
@@ -42,13 +42,12 @@ import functools
 from pathlib import Path
 
 from evaluation.errors import XmixError
-from evaluation.examples import CandidatePool, Format, RankingExample
-from evaluation.metrics import average_precision_units, mean_average_precision_at_k, mean_percent
+from evaluation.examples import CandidatePool, RankingExample
+from evaluation.metrics import RANKING_K, average_precision_units, mean_average_precision_at_k
 from evaluation.readers import read_json
-from evaluation import families
+from evaluation.targets.ranking import RANKING_KIND
 from evaluation.targets.registry import Target, register_target
 
-TOP_K = 20
 FILE_PATTERN = "lareqa/xquad-r.{lang}.json"
 
 
@@ -115,29 +114,22 @@ def read_lareqa(root: Path, language: str, split: str) -> list[RankingExample]:
 
 
 def score_lareqa(examples, ranked) -> dict[str, float]:
-    return {"map@20": mean_average_precision_at_k(list(ranked), [e.relevant for e in examples], k=TOP_K)}
+    return {"map@20": mean_average_precision_at_k(list(ranked), [e.relevant for e in examples], k=RANKING_K)}
 
 
 def lareqa_units(examples, ranked):
-    return average_precision_units(list(ranked), [e.relevant for e in examples], k=TOP_K)
-
-
-def query_key(example: RankingExample, index: int) -> str:
-    return example.qid
+    return average_precision_units(list(ranked), [e.relevant for e in examples], k=RANKING_K)
 
 
 LAREQA = register_target(Target(
     name="lareqa",
-    family=families.RETRIEVAL,
-    format=Format.RANKING,
+    **RANKING_KIND,
+    metric_fn=mean_average_precision_at_k,
     file_patterns=(FILE_PATTERN,),
     read=read_lareqa,
     score=score_lareqa,
     unit_scores=lareqa_units,
-    from_units=mean_percent,
-    half_key=query_key,
-    splits=("test",),
-    default_split="test",
+    splits=("test",), default_split="test",
     lineage_pattern="squad1.1/dev",
     description="answer-sentence retrieval from an 11-language pool; mAP@20",
 ))

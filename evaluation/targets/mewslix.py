@@ -16,7 +16,7 @@ Queries and candidates are the strings of the official baseline preprocessing
 (``preprocess_mention``: the mention's sentence with the mention in ``{ }``,
 prefixed by the mention text; ``preprocess_entity_description``: the description's
 sentences). Retrieval ranks the whole pool by cosine of mean-pooled embeddings;
-the metric is ``evaluation.metrics.mrr_at_k`` with k = 20, which is what
+the metric is ``evaluation.metrics.mrr_at_k`` with k = ``RANKING_K`` = 20, which is what
 ``utils_mewslix.evaluate`` computes and XTREME-R reports as map@20.
 
 Deviations: no stage 2. XTREME-R fine-tunes a dual encoder on the English
@@ -37,13 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.errors import XmixError
-from evaluation.examples import CandidatePool, Format, RankingExample
-from evaluation.metrics import mean_percent, mrr_at_k, reciprocal_rank_units
+from evaluation.examples import CandidatePool, RankingExample
+from evaluation.fields import text_field
+from evaluation.metrics import RANKING_K, mrr_at_k, reciprocal_rank_units
 from evaluation.readers import read_jsonl
-from evaluation import families
+from evaluation.targets.ranking import RANKING_KIND
 from evaluation.targets.registry import Target, register_target
 
-TOP_K = 20
 CANDIDATES = "mewslix/candidate_set_entities.jsonl"
 MENTIONS = "mewslix/wikinews_mentions-{split}.jsonl"
 
@@ -57,6 +57,10 @@ def _normalise_space(text: str) -> str:
     return " ".join(text.splitlines()).replace("  ", " ").strip()
 
 
+# Empty strings are let through: the span checks below catch the records that matter.
+_string = functools.partial(text_field, allow_empty=True)
+
+
 def _spans(value, where: str, field: str) -> list[tuple[int, int]]:
     try:
         spans = [(int(s["start"]), int(s["end"])) for s in value]
@@ -66,13 +70,6 @@ def _spans(value, where: str, field: str) -> list[tuple[int, int]]:
         if not 0 <= start < end:
             raise XmixError(f"{where}: {field} has a non-monotonic span ({start}, {end})")
     return spans
-
-
-def _string(record, key: str, where: str) -> str:
-    value = record.get(key) if isinstance(record, dict) else None
-    if not isinstance(value, str):
-        raise XmixError(f"{where}: field {key!r} must be a string, got {value!r:.80}")
-    return value
 
 
 def entity_text(record: dict, where: str) -> tuple[str, str]:
@@ -161,15 +158,11 @@ def read_mewslix(root: Path, language: str, split: str) -> list[RankingExample]:
 
 
 def score_mewslix(examples, ranked) -> dict[str, float]:
-    return {"map@20": mrr_at_k(list(ranked), [e.relevant for e in examples], k=TOP_K)}
+    return {"map@20": mrr_at_k(list(ranked), [e.relevant for e in examples], k=RANKING_K)}
 
 
 def mewslix_units(examples, ranked):
-    return reciprocal_rank_units(list(ranked), [e.relevant for e in examples], k=TOP_K)
-
-
-def mention_key(example: RankingExample, index: int) -> str:
-    return example.qid
+    return reciprocal_rank_units(list(ranked), [e.relevant for e in examples], k=RANKING_K)
 
 
 @dataclass(frozen=True)
@@ -189,16 +182,12 @@ class MewsliXTarget(Target):
 
 MEWSLIX = register_target(MewsliXTarget(
     name="mewslix",
-    family=families.RETRIEVAL,
-    format=Format.RANKING,
+    **RANKING_KIND,
+    metric_fn=mrr_at_k,  # one gold entity per mention: MRR@20 is XTREME-R's Mewsli-X "map@20"
     file_patterns=(MENTIONS, CANDIDATES),
     read=read_mewslix,
     score=score_mewslix,
     unit_scores=mewslix_units,
-    from_units=mean_percent,
-    splits=("dev", "test"),
-    default_split="dev",
-    report_split="test",
-    half_key=mention_key,
+    splits=("dev", "test"), default_split="dev", report_split="test",
     description="entity linking as retrieval over candidate entity descriptions; MRR@20 (map@20)",
 ))

@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import Sequence
 
 from evaluation.errors import XmixError
-from evaluation.examples import Format, LanguageSpanExample
-from evaluation.metrics import mean_percent
+from evaluation.examples import LanguageSpanExample
+from evaluation.metrics import squad_scores
 from evaluation.splits import EVAL_HALF, mlqa_groups, mlqa_halves
-from evaluation.targets.qa import QA_STAGE2, mlqa_scores, mlqa_units, question_key, read_squad_checked
-from evaluation import families
+from evaluation.targets.qa import QA_KIND, mlqa_scores, mlqa_units, read_squad_checked
 from evaluation.targets.registry import Target, register_target
+
+FILE_PATTERN = "mlqa/{split}-context-{lang}-question-{lang}.json"
 
 
 def _checked(table, root: Path):
@@ -43,7 +44,7 @@ def _checked(table, root: Path):
 
 def read_mlqa_eval_half(root: Path, language: str, split: str) -> list[LanguageSpanExample]:
     halves = _checked(mlqa_halves, root)
-    examples = read_squad_checked(Path(root) / f"mlqa/{split}-context-{language}-question-{language}.json")
+    examples = read_squad_checked(Path(root) / FILE_PATTERN.format(split=split, lang=language))
     return [LanguageSpanExample(e.qid, e.question, e.context, e.answers, language)
             for e in examples if halves.get(e.qid) == EVAL_HALF]
 
@@ -74,17 +75,13 @@ class MLQATarget(Target):
 
 MLQA = register_target(MLQATarget(
     name="mlqa",
-    family=families.EXTRACTIVE_QA,
-    format=Format.EXTRACTIVE_QA,
-    file_patterns=("mlqa/{split}-context-{lang}-question-{lang}.json",),
+    **QA_KIND,
+    metric_fn=squad_scores,  # its third argument, the answer language, selects MLQA's normalisation
+    file_patterns=(FILE_PATTERN,),
     read=read_mlqa_eval_half,
     score=score_mlqa,
     unit_scores=mlqa_unit_scores,
-    from_units=mean_percent,
-    half_key=question_key,
-    splits=("dev",),
-    default_split="dev",
-    stage2=QA_STAGE2,
+    splits=("dev",), default_split="dev",
     lineage_pattern="mlqa/{split}",
     part=EVAL_HALF,
     description="extractive QA, eval half of MLQA dev; EM and F1 with MLQA normalisation",

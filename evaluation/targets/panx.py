@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.examples import Format, TagExample
+from evaluation.examples import TagExample
 from evaluation.readers import read_tagged_conll
-from evaluation.metrics import seqeval_f1_from_units
-from evaluation.targets.tagging import score_tagging, sentence_key, unit_scores_tagging
+from evaluation.targets.tagging import TAGGING_KIND
 from evaluation import families
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
 PANX_LABELS = ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+FILE_PATTERN = "panx/{split}-{lang}.tsv"
 
 
 def read_panx(root: Path, language: str, split: str) -> list[TagExample]:
-    return read_tagged_conll(root / f"panx/{split}-{language}.tsv", PANX_LABELS)
+    return read_tagged_conll(root / FILE_PATTERN.format(split=split, lang=language), PANX_LABELS)
 
 
 def read_panx_english_train(root: Path) -> list[TagExample]:
@@ -30,15 +30,10 @@ def read_panx_english_train(root: Path) -> list[TagExample]:
 PANX = register_target(Target(
     name="panx",
     family=families.NER,
-    format=Format.TAGGING,
-    file_patterns=("panx/{split}-{lang}.tsv",),
+    **TAGGING_KIND,
+    file_patterns=(FILE_PATTERN,),
     read=read_panx,
-    score=score_tagging,
-    unit_scores=unit_scores_tagging,
-    from_units=seqeval_f1_from_units,
-    half_key=sentence_key,
-    splits=("dev",),
-    default_split="dev",
+    splits=("dev",), default_split="dev",
     labels=PANX_LABELS,
     stage2=Stage2Data(
         description="PAN-X English train, first 5,000 of 20,000 sentences",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
+from evaluation import families
 from evaluation.errors import XmixError
-from evaluation.examples import SpanExample
-from evaluation.metrics import squad_scores, squad_units
+from evaluation.examples import Format, SpanExample
+from evaluation.metrics import mean_percent, squad_scores, squad_units
 from evaluation.readers import read_squad
-from evaluation.targets.registry import Stage2Data
+from evaluation.targets.registry import PredictionFormat, Stage2Data
 
 TYDIQA_EN_TRAIN = "tydiqa/tydiqa.goldp.en.train.json"
 
@@ -50,6 +51,12 @@ QA_STAGE2 = Stage2Data(
 )
 
 
+def squad_v11(predictions: Sequence[str | None], gold_answers: Sequence[Sequence[str]],
+              language: str) -> dict[str, float]:
+    """``squad_scores`` as ``xmix score`` calls a QA metric; SQuAD v1.1 rules ignore the language."""
+    return squad_scores(predictions, gold_answers)
+
+
 def squad_v11_scores(examples: Sequence[SpanExample], predicted: Sequence[str]) -> dict[str, float]:
     """SQuAD v1.1 exact match and F1 (XQuAD, TyDiQA-GoldP), max over the gold answers."""
     return squad_scores(list(predicted), [[text for text, _ in e.answers] for e in examples])
@@ -73,3 +80,16 @@ def mlqa_units(language: str, examples: Sequence[SpanExample], predicted: Sequen
 def question_key(example: SpanExample, index: int) -> str:
     """The question id: one id per question in every language of a parallel set (XQuAD)."""
     return example.qid
+
+
+# The Target fields every extractive QA target shares; each spreads them
+# (``Target(name=..., **QA_KIND, ...)``) and adds its own scoring where it differs.
+QA_KIND: dict[str, Any] = dict(
+    family=families.EXTRACTIVE_QA, group="question_answering", format=Format.EXTRACTIVE_QA, stage2=QA_STAGE2,
+    metric="em_f1_mean", prediction_format=PredictionFormat.ANSWERS, prediction_extensions=("json",),
+    from_units=mean_percent, half_key=question_key,
+)
+# QA_KIND scored by SQuAD v1.1's language-blind rules (XQuAD, TyDiQA-GoldP; MLQA has its own).
+SQUAD_V11_KIND: dict[str, Any] = dict(
+    QA_KIND, metric_fn=squad_v11, score=squad_v11_scores, unit_scores=squad_v11_units,
+)

@@ -1,4 +1,8 @@
-"""XTREME-R targets: name -> reader, English stage-2 data, format and metric.
+"""XTREME-R targets: name -> reader, English stage-2 data, format, metric and group.
+
+A target is one module that calls ``register_target``; the score tables
+(``evaluation.scores``) and ``xmix score`` (``evaluation.score_files``) are
+derived from the registered targets.
 
 Languages are discovered from the data folder (``file_pattern``), so a new
 language supplied in a task's file format evaluates without code changes.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -25,8 +30,8 @@ from evaluation.examples import Example, Format
 from evaluation.registry import Registry
 from evaluation.splits import REPORT, ROLES, SEARCH, role_of
 
-__all__ = ["SEARCH", "REPORT", "ROLES", "EvalSet", "Stage2Data", "Target", "TARGETS", "index_key",
-           "register_target", "role_of"]
+__all__ = ["SEARCH", "REPORT", "ROLES", "EvalSet", "PredictionFormat", "Stage2Data", "Target", "TARGETS",
+           "TASK_ORDER", "index_key", "register_target", "role_of"]
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,28 @@ class Stage2Data:
     lineage: str
 
 
+class PredictionFormat(str, Enum):
+    """What ``xmix score`` reads from a target's prediction and gold files (evaluation.score_files)."""
+
+    LABELS = "labels"  # one label per line
+    INDICES = "indices"  # one English line index per line
+    TAGS = "tags"  # one tag per line, a blank line between sentences
+    ANSWERS = "answers"  # {question id: answer text} against SQuAD v1.1 JSON
+    RANKINGS = "rankings"  # {query id: [ranked ids]} against {query id: [relevant ids]}
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
     family: str  # evaluation.families: what the zero-shot guard compares with the sources'
+    group: str  # XTREME-R's task category, a group of the score file ("classification", ...)
     format: Format
+    # The per-language metric the task score averages ("em_f1_mean": of exact_match and
+    # f1) and the evaluation.metrics function behind it; ``xmix score`` calls a QA or
+    # ranking target's on the files' contents (QA: the file's language as third argument).
+    metric: str
+    metric_fn: Callable[..., float | dict[str, float]]
+    prediction_format: PredictionFormat
     # "{split}" and "{lang}" are filled in; one file per language (and split).
     file_patterns: tuple[str, ...]
     read: Callable[[Path, str, str], Sequence[Example]]  # (data root, language, split)
@@ -100,15 +122,16 @@ class Target:
     # half. In a parallel set it names the item, not the translation, so an item
     # lands in the same half in every language.
     half_key: Callable[[Example, int], str] = index_key
+    prediction_extensions: tuple[str, ...] = ("tsv",)  # of test-<lang>.<ext>, for ``xmix score``
 
     def eval_sets(self, split: str | None = None) -> dict[str, EvalSet]:
         """{role: EvalSet}. ``split`` None: the target's own sets; a split named
-        explicitly (a spec's ``targets.<t>.split``) is cut into both roles."""
+        explicitly (a spec's ``targets.<t>.split``, checked by sweep.validate) is cut
+        into both roles."""
         if split is None and self.report_split is not None:
             return {SEARCH: EvalSet(SEARCH, self.default_split, None),
                     REPORT: EvalSet(REPORT, self.report_split, None)}
         chosen = self.default_split if split is None else split
-        self.check_split(chosen)
         return {role: EvalSet(role, chosen, role) for role in ROLES}
 
     def half_keys(self, root: Path, examples: Sequence[Example]) -> list[str]:
@@ -118,7 +141,6 @@ class Target:
 
     def read_eval(self, root: Path, language: str, eval_set: EvalSet) -> list[Example]:
         """The examples of ``eval_set`` in ``language``, in file order."""
-        self.check_split(eval_set.split)
         examples = list(self.read(root, language, eval_set.split))
         if eval_set.half is None:
             return examples
@@ -150,13 +172,15 @@ class Target:
     def canonical_language(self, language: str) -> str:
         return self.language_aliases.get(language, language)
 
-    def check_split(self, split: str) -> None:
-        if split not in self.splits:
-            raise XmixError(f"target {self.name}: split {split!r} not available (allowed: {', '.join(self.splits)})")
-
 
 TARGETS: Registry[Target] = Registry("target")
+# Registration order, which evaluation.targets makes XTREME-R's table order: score
+# files list tasks and groups in it.
+TASK_ORDER: list[str] = []
 
 
 def register_target(target: Target) -> Target:
-    return TARGETS.register(target.name, target)
+    TARGETS.register(target.name, target)
+    if target.name not in TASK_ORDER:
+        TASK_ORDER.append(target.name)
+    return target

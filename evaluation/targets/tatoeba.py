@@ -19,10 +19,13 @@ from pathlib import Path
 
 from evaluation.examples import BitextExample, Format
 from evaluation.metrics import mean_percent, retrieval_accuracy, retrieval_accuracy_units
-from evaluation.readers import require_file
+from evaluation.readers import read_text, text_lines
 from evaluation.errors import XmixError
 from evaluation import families
-from evaluation.targets.registry import Target, register_target
+from evaluation.targets.registry import PredictionFormat, Target, register_target
+
+# The sentences of a language, and line by line their English translations.
+FILE_PATTERNS = ("tatoeba/tatoeba.{lang}-eng.{lang}", "tatoeba/tatoeba.{lang}-eng.eng")
 
 ISO_639_1_TO_DATA = {
     "af": "afr", "ar": "ara", "bg": "bul", "bn": "ben", "de": "deu", "el": "ell", "es": "spa",
@@ -35,12 +38,15 @@ ISO_639_1_TO_DATA = {
 
 
 def read_tatoeba(root: Path, language: str, split: str) -> list[BitextExample]:
-    source_path = require_file(root / f"tatoeba/tatoeba.{language}-eng.{language}")
-    english_path = require_file(root / f"tatoeba/tatoeba.{language}-eng.eng")
-    sources = source_path.read_text(encoding="utf-8").splitlines()
-    english = english_path.read_text(encoding="utf-8").splitlines()
+    source_path, english_path = (root / pattern.format(lang=language) for pattern in FILE_PATTERNS)
+    # Line i of one file translates line i of the other, so both are split the way
+    # a file is iterated (text_lines), never at U+2028 and the like inside a sentence.
+    sources = text_lines(read_text(source_path))
+    english = text_lines(read_text(english_path))
     if len(sources) != len(english):
-        raise XmixError(f"{source_path} has {len(sources)} lines but {english_path} has {len(english)}")
+        longer = source_path if len(sources) > len(english) else english_path
+        raise XmixError(f"{source_path} has {len(sources)} lines but {english_path} has {len(english)}; "
+                        f"{longer}:{min(len(sources), len(english)) + 1} is the first line without a translation")
     return [BitextExample(s, e) for s, e in zip(sources, english)]
 
 
@@ -62,15 +68,18 @@ def english_key(example: BitextExample, index: int) -> str:
 TATOEBA = register_target(Target(
     name="tatoeba",
     family=families.RETRIEVAL,
+    group="retrieval",
     format=Format.RETRIEVAL,
-    file_patterns=("tatoeba/tatoeba.{lang}-eng.{lang}", "tatoeba/tatoeba.{lang}-eng.eng"),
+    metric="accuracy",
+    metric_fn=retrieval_accuracy,
+    prediction_format=PredictionFormat.INDICES,
+    file_patterns=FILE_PATTERNS,
     read=read_tatoeba,
     score=score_tatoeba,
     unit_scores=tatoeba_units,
     from_units=mean_percent,
     half_key=english_key,
-    splits=("test",),
-    default_split="test",
+    splits=("test",), default_split="test",
     language_aliases=ISO_639_1_TO_DATA,
     description="bitext retrieval xx->eng; accuracy",
 ))

@@ -21,37 +21,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.examples import Format, SpanExample
-from evaluation.metrics import mean_percent
-from evaluation.targets.qa import (QA_STAGE2, question_key, read_squad_checked, read_tydiqa_file, squad_v11_scores,
-                                    squad_v11_units)
-from evaluation import families
+from evaluation.examples import SpanExample
+from evaluation.targets.qa import SQUAD_V11_KIND, read_squad_checked, read_tydiqa_file
 from evaluation.targets.registry import Target, register_target
 
-
+FILE_PATTERN = "tydiqa/tydiqa-goldp-v1.1-{split}/tydiqa.{lang}.{split}.json"
 TRAIN_PATTERN = "tydiqa/tydiqa.goldp.{lang}.train.json"  # the offline layout of the train files
 
 
 def read_tydiqa(root: Path, language: str, split: str) -> list[SpanExample]:
     if split == "train":  # ids repeat within the train files: made unique by position
         return read_tydiqa_file(root / TRAIN_PATTERN.format(lang=language))
-    return read_squad_checked(root / f"tydiqa/tydiqa-goldp-v1.1-{split}/tydiqa.{language}.{split}.json")
+    return read_squad_checked(root / FILE_PATTERN.format(split=split, lang=language))
 
 
 TYDIQA = register_target(Target(
     name="tydiqa",
-    family=families.EXTRACTIVE_QA,
-    format=Format.EXTRACTIVE_QA,
-    file_patterns=("tydiqa/tydiqa-goldp-v1.1-{split}/tydiqa.{lang}.{split}.json",),
+    **SQUAD_V11_KIND,
+    file_patterns=(FILE_PATTERN,),
     read=read_tydiqa,
-    score=squad_v11_scores,
-    unit_scores=squad_v11_units,
-    from_units=mean_percent,
-    half_key=question_key,
-    splits=("dev", "train"),
-    default_split="dev",
+    splits=("dev", "train"), default_split="dev",
     split_file_patterns={"train": (TRAIN_PATTERN,)},
     lineage_pattern="tydiqa/{split}/{lang}",
-    stage2=QA_STAGE2,
     description="extractive QA (TyDiQA-GoldP dev; offline: held-out ko/sw train, split train); EM and F1",
 ))

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.examples import Format, TagExample
+from evaluation.examples import TagExample
 from evaluation.readers import read_tagged_conll
-from evaluation.metrics import seqeval_f1_from_units
-from evaluation.targets.tagging import score_tagging, sentence_key, unit_scores_tagging
+from evaluation.targets.tagging import TAGGING_KIND
 from evaluation import families
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
@@ -30,6 +29,7 @@ UPOS_TAGS = tuple(sorted((
     "ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM",
     "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X",
 )))
+FILE_PATTERN = "udpos/{split}-{lang}.tsv"
 
 
 def read_upos(path: Path) -> list[TagExample]:
@@ -37,7 +37,7 @@ def read_upos(path: Path) -> list[TagExample]:
 
 
 def read_udpos(root: Path, language: str, split: str) -> list[TagExample]:
-    return read_upos(root / f"udpos/{split}-{language}.tsv")
+    return read_upos(root / FILE_PATTERN.format(split=split, lang=language))
 
 
 def read_udpos_english_train(root: Path) -> list[TagExample]:
@@ -47,15 +47,10 @@ def read_udpos_english_train(root: Path) -> list[TagExample]:
 UDPOS = register_target(Target(
     name="udpos",
     family=families.POS,
-    format=Format.TAGGING,
-    file_patterns=("udpos/{split}-{lang}.tsv",),
+    **TAGGING_KIND,
+    file_patterns=(FILE_PATTERN,),
     read=read_udpos,
-    score=score_tagging,
-    unit_scores=unit_scores_tagging,
-    from_units=seqeval_f1_from_units,
-    half_key=sentence_key,
-    splits=("test", "dev"),
-    default_split="test",
+    splits=("test", "dev"), default_split="test",
     labels=UPOS_TAGS,
     stage2=Stage2Data(
         description="UD English-EWT train (XTREME preprocessing), first 5,000 of 21,787 sentences",

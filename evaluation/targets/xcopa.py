@@ -7,7 +7,8 @@ Eval sets: search = val, report = test.
 
 Each item becomes ``ChoiceExample(premise + question, (choice1, choice2), label)``,
 with the question spelled out in English ("What was the cause?") for every
-language, as the ``copa`` stage-1 source does, so the two agree.
+language. ``read_copa`` and ``read_siqa`` are also the readers of the ``copa`` and
+``siqa`` stage-1 sources, so training and evaluation see the same items.
 
 Stage 2 (XTREME-R: Social IQa English train, then COPA English train). A target
 has one stage-2 data set and one shuffled stream, so the two are concatenated
@@ -25,93 +26,86 @@ evaluated counterpart; its text is still hashed by the leakage guard).
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import ChoiceExample, Format
-from evaluation.metrics import accuracy, accuracy_units, mean_percent
+from evaluation.fields import as_object, choice_label, label_id, text_field
 from evaluation.readers import read_csv_dicts, read_jsonl
 from evaluation import families
+from evaluation.targets.classification import LABEL_KIND
+from evaluation.targets.records import parse_each
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
+# COPA asks for the cause or the effect of the premise; spelled out so the encoder sees it.
 COPA_QUESTIONS = {"cause": "What was the cause?", "effect": "What was the effect?"}
 CHOICE_LABELS = ("0", "1")
 SIQA_ANSWERS = ("answerA", "answerB", "answerC")
-SIQA_LETTERS = {"A": 0, "B": 1, "C": 2}
+SIQA_LABEL_IDS = {"A": 0, "B": 1, "C": 2}  # `correct` is a letter in both SIQA CSVs
+SIQA_TEXTS = ("context", "question", *SIQA_ANSWERS)
 SIQA_TRAIN = "siqa/train_1.first4000.csv"
 COPA_TRAIN = "copa_en/train-en.jsonl"
+FILE_PATTERN = "xcopa/{split}.{lang}.jsonl"
 
 
-def _text(record: dict, key: str, where: str) -> str:
-    value = record.get(key) if isinstance(record, dict) else None
-    if not isinstance(value, str) or not value.strip():
-        raise XmixError(f"{where}: field {key!r} must be a non-empty string, got {value!r:.80}")
-    return value
-
-
-def read_copa_file(path: Path) -> list[ChoiceExample]:
+def read_copa(path: Path) -> list[ChoiceExample]:
     """COPA / XCOPA jsonl: premise, choice1, choice2, question (cause|effect), label (0|1)."""
-    examples = []
-    for line, record in read_jsonl(path):
-        where = f"{path}:{line}"
-        kind = record.get("question") if isinstance(record, dict) else None
-        if kind not in COPA_QUESTIONS:
-            raise XmixError(f"{where}: question must be one of {', '.join(COPA_QUESTIONS)}, got {kind!r}")
-        label = record.get("label")
-        if label not in (0, 1):
-            raise XmixError(f"{where}: label must be 0 or 1, got {label!r}")
-        context = f"{_text(record, 'premise', where)} {COPA_QUESTIONS[kind]}"
-        examples.append(ChoiceExample(context, (_text(record, "choice1", where), _text(record, "choice2", where)),
-                                      label))
-    return examples
+    return parse_each(path, read_jsonl(path), _copa_item)
+
+
+def _copa_item(record, where: str) -> ChoiceExample:
+    kind = as_object(record, where).get("question")
+    if kind not in COPA_QUESTIONS:
+        raise XmixError(f"{where}: question must be one of {', '.join(COPA_QUESTIONS)}, got {kind!r}")
+    context = f"{text_field(record, 'premise', where)} {COPA_QUESTIONS[kind]}"
+    choices = (text_field(record, "choice1", where), text_field(record, "choice2", where))
+    return ChoiceExample(context, choices, choice_label(record.get("label"), 2, where))
 
 
 def read_xcopa(root: Path, language: str, split: str) -> list[ChoiceExample]:
-    return read_copa_file(root / f"xcopa/{split}.{language}.jsonl")
+    return read_copa(root / FILE_PATTERN.format(split=split, lang=language))
 
 
-def read_siqa_two_choices(path: Path) -> list[ChoiceExample]:
-    """Social IQa CSV (leading index column) -> 2-choice items: the answer and one distractor."""
-    examples = []
-    for line, row in read_csv_dicts(path):
-        where = f"{path}:{line}"
-        context = f"{_text(row, 'context', where)} {_text(row, 'question', where)}"
-        answers = [_text(row, field, where) for field in SIQA_ANSWERS]
-        letter = (row.get("correct") or "").strip()
-        if letter not in SIQA_LETTERS:
-            raise XmixError(f"{where}: correct must be one of A, B, C, got {letter!r}")
-        right = SIQA_LETTERS[letter]
-        wrong = [index for index in range(3) if index != right]
-        dropped = wrong[hashlib.sha256(context.encode("utf-8")).digest()[0] & 1]
-        kept = [index for index in range(3) if index != dropped]  # original order kept
-        examples.append(ChoiceExample(context, tuple(answers[i] for i in kept), kept.index(right)))
-    return examples
+def read_siqa(path: Path, drop_blank: bool = False) -> list[ChoiceExample]:
+    """Social IQa CSV export (en original, pt translation), leading index column; 3 choices.
+
+    ``drop_blank``: the Portuguese MT left 3 of 4000 answers empty (lines 1840, 2381,
+    3255); those rows are dropped rather than trained with an empty choice. In the
+    English original a blank field is an error.
+    """
+    return parse_each(path, read_csv_dicts(path), partial(_siqa_item, drop_blank=drop_blank))
+
+
+def _siqa_item(row, where: str, drop_blank: bool) -> ChoiceExample | None:
+    if drop_blank and any(isinstance(row.get(f), str) and not row[f].strip() for f in SIQA_TEXTS):
+        return None
+    context = f"{text_field(row, 'context', where)} {text_field(row, 'question', where)}"
+    choices = tuple(text_field(row, field, where) for field in SIQA_ANSWERS)
+    return ChoiceExample(context, choices, label_id(row.get("correct"), SIQA_LABEL_IDS, where))
+
+
+def two_choices(example: ChoiceExample) -> ChoiceExample:
+    """The answer and one of the two distractors, picked by a hash of the item (original order kept)."""
+    wrong = [index for index in range(3) if index != example.label]
+    dropped = wrong[hashlib.sha256(example.context.encode("utf-8")).digest()[0] & 1]
+    kept = [index for index in range(3) if index != dropped]
+    return ChoiceExample(example.context, tuple(example.choices[i] for i in kept), kept.index(example.label))
 
 
 def read_stage2(root: Path) -> list[ChoiceExample]:
-    return read_siqa_two_choices(root / SIQA_TRAIN) + read_copa_file(root / COPA_TRAIN)
-
-
-def score_xcopa(examples, predicted_labels) -> dict[str, float]:
-    return {"accuracy": accuracy([e.label for e in examples], list(predicted_labels))}
-
-
-def xcopa_units(examples, predicted_labels):
-    return accuracy_units([e.label for e in examples], list(predicted_labels))
+    return [two_choices(e) for e in read_siqa(root / SIQA_TRAIN)] + read_copa(root / COPA_TRAIN)
 
 
 XCOPA = register_target(Target(
     name="xcopa",
     family=families.COMMONSENSE,
+    **LABEL_KIND,
     format=Format.MULTIPLE_CHOICE,
-    file_patterns=("xcopa/{split}.{lang}.jsonl",),
+    prediction_extensions=("tsv", "jsonl"),
+    file_patterns=(FILE_PATTERN,),
     read=read_xcopa,
-    score=score_xcopa,
-    unit_scores=xcopa_units,
-    from_units=mean_percent,
-    splits=("val", "test"),
-    default_split="val",
-    report_split="test",
+    splits=("val", "test"), default_split="val", report_split="test",
     labels=CHOICE_LABELS,
     stage2=Stage2Data(
         description="Social IQa English train rows 0-3999 reduced to 2 choices, plus COPA English train (400), "

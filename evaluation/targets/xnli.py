@@ -12,24 +12,24 @@ from pathlib import Path
 
 from evaluation.errors import XmixError
 from evaluation.examples import Format, PairExample
-from evaluation.metrics import accuracy, accuracy_units, mean_percent
+from evaluation.fields import label_id
 from evaluation.readers import read_json, read_tsv
 from evaluation import families
+from evaluation.targets.classification import LABEL_KIND
 from evaluation.targets.registry import Stage2Data, Target, register_target
 
+# One label order for every NLI head (the stage-1 NLI sources) and XNLI, so ids need no remapping.
 NLI_LABELS = ("entailment", "neutral", "contradiction")
-LABEL_ID = {name: index for index, name in enumerate(NLI_LABELS)}
+NLI_LABEL_IDS = {name: index for index, name in enumerate(NLI_LABELS)}
+FILE_PATTERN = "xnli/{split}-{lang}.tsv"
 
 
 def _label(path: Path, line: int, name: str) -> int:
-    try:
-        return LABEL_ID[name.strip()]
-    except KeyError:
-        raise XmixError(f"{path}:{line}: unknown NLI label {name!r} (allowed: {', '.join(NLI_LABELS)})") from None
+    return label_id(name.strip(), NLI_LABEL_IDS, f"{path}:{line}")
 
 
 def read_xnli(root: Path, language: str, split: str) -> list[PairExample]:
-    path = root / f"xnli/{split}-{language}.tsv"
+    path = root / FILE_PATTERN.format(split=split, lang=language)
     return [PairExample(a, b, _label(path, line, label)) for line, (a, b, label) in read_tsv(path, 3)]
 
 
@@ -43,26 +43,14 @@ def read_mnli_train(root: Path) -> list[PairExample]:
             for key, r in records.items()]
 
 
-def score_xnli(examples, predicted_labels) -> dict[str, float]:
-    return {"accuracy": accuracy([e.label for e in examples], predicted_labels)}
-
-
-def xnli_units(examples, predicted_labels):
-    return accuracy_units([e.label for e in examples], list(predicted_labels))
-
-
 XNLI = register_target(Target(
     name="xnli",
     family=families.NLI,
+    **LABEL_KIND,
     format=Format.CLASSIFICATION,
-    file_patterns=("xnli/{split}-{lang}.tsv",),
+    file_patterns=(FILE_PATTERN,),
     read=read_xnli,
-    score=score_xnli,
-    unit_scores=xnli_units,
-    from_units=mean_percent,
-    splits=("dev", "test"),
-    default_split="dev",
-    report_split="test",
+    splits=("dev", "test"), default_split="dev", report_split="test",
     labels=NLI_LABELS,
     stage2=Stage2Data(
         description="MNLI English train, 4,000-example random sample (official: all 393k)",

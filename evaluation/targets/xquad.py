@@ -16,31 +16,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evaluation.examples import Format, SpanExample
-from evaluation.metrics import mean_percent
-from evaluation.targets.qa import (QA_STAGE2, question_key, read_squad_checked, squad_v11_scores,
-                                    squad_v11_units)
-from evaluation import families
+from evaluation.examples import SpanExample
+from evaluation.targets.qa import SQUAD_V11_KIND, read_squad_checked
 from evaluation.targets.registry import Target, register_target
+
+FILE_PATTERN = "xquad/xquad.{lang}.json"
 
 
 def read_xquad(root: Path, language: str, split: str) -> list[SpanExample]:
-    return read_squad_checked(root / f"xquad/xquad.{language}.json")
+    return read_squad_checked(root / FILE_PATTERN.format(lang=language))
 
 
 XQUAD = register_target(Target(
     name="xquad",
-    family=families.EXTRACTIVE_QA,
-    format=Format.EXTRACTIVE_QA,
-    file_patterns=("xquad/xquad.{lang}.json",),
+    **SQUAD_V11_KIND,
+    file_patterns=(FILE_PATTERN,),
     read=read_xquad,
-    score=squad_v11_scores,
-    unit_scores=squad_v11_units,
-    from_units=mean_percent,
-    half_key=question_key,
-    splits=("test",),
-    default_split="test",
-    stage2=QA_STAGE2,
+    splits=("test",), default_split="test",
     lineage_pattern="squad1.1/dev",
     description="extractive QA (SQuAD v1.1 dev translated); EM and F1",
 ))

@@ -136,7 +136,7 @@ def test_child_params_metrics_and_artifacts(sweep):
         assert child.data.tags["xmix.objective_tasks"] == "xnli,panx,tatoeba"
         for key in ("lexsim/xnli/de", "lexsim/panx/ar", "lexsim/tatoeba/cmn"):
             assert 0 < metrics[key] <= 100, key
-        losses = client.get_metric_history(child.info.run_id, "stage1/loss")
+        losses = client.get_metric_history(child.info.run_id, "intermediate/loss")
         assert [m.step for m in losses] == [6] and all(m.value > 0 for m in losses)
         for task in ("xnli", "panx"):  # stage-2 loss curves, one per target that fine-tunes
             assert [m.step for m in client.get_metric_history(child.info.run_id, f"stage2/{task}/loss")] == [4]

@@ -111,10 +111,19 @@ def test_every_target_names_its_search_and_report_sets():
 def test_a_split_named_explicitly_is_cut_into_both_roles():
     xnli = TARGETS.get("xnli")
     assert xnli.eval_sets("test") == {SEARCH: EvalSet(SEARCH, "test", SEARCH), REPORT: EvalSet(REPORT, "test", REPORT)}
-    with pytest.raises(XmixError, match="split 'train' not available"):
-        xnli.eval_sets("train")
     with pytest.raises(XmixError, match="role 'dev' is not one of search, report"):
         EvalSet("dev", "test", None)
+
+
+@needs_data
+def test_a_split_the_target_lacks_is_refused_when_the_spec_is_validated(monkeypatch):
+    from sweep.spec import load_spec
+    from sweep.validate import build_plan
+    from tests.conftest import PROJECT_ROOT
+
+    monkeypatch.chdir(PROJECT_ROOT)
+    with pytest.raises(XmixError, match=r"targets\.xnli\.split: 'train' not available \(allowed: dev, test\)"):
+        build_plan(load_spec(PROJECT_ROOT / "configs/smoke.yaml", ["targets.xnli.split=train"]))
 
 
 # --- the sets: disjoint, together the split, parallel ----------------------------------

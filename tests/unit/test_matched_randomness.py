@@ -10,7 +10,7 @@ import torch
 from sweep.spec import load_spec
 from sweep.validate import build_plan
 from tests.conftest import PROJECT_ROOT
-from training.loop import quiet_libraries, run_plan, stage1_streams
+from training.loop import quiet_libraries, run_plan, intermediate_streams
 from training.model import load_encoder
 from training.sources import SOURCES
 
@@ -31,7 +31,7 @@ def plan(tmp_path_factory):
 def _batches(plan, mixture, count, seed=7):
     tokenizer, _ = load_encoder(plan.model_name_or_path, plan.num_layers)
     sources = {name: SOURCES.get(name) for name in mixture}
-    stream = stage1_streams(plan.for_run(mixture, seed, ("search",)), sources, tokenizer, Path(plan.data_root))["mnli"]
+    stream = intermediate_streams(plan.for_run(mixture, seed, ("search",)), sources, tokenizer, Path(plan.data_root))["mnli"]
     return [stream.next()["input_ids"].tolist() for _ in range(count)]
 
 
@@ -53,7 +53,7 @@ def test_same_seed_and_mixture_give_identical_scores(plan):
 def test_stage_two_does_not_depend_on_the_mixture(plan):
     """With no stage-1 step the encoders are equal, so everything after stage 1 (head
     initialisation, stage-2 data order, dropout) must be too, whatever the mixture."""
-    untrained = replace(plan, stage1_steps=0)
+    untrained = replace(plan, intermediate_steps=0)
     english = run_plan(untrained.for_run(ENGLISH, 5, ("search",)))
     mixed = run_plan(untrained.for_run(MIXED, 5, ("search",)))
     assert english.history["stage2/xnli"] == mixed.history["stage2/xnli"]

@@ -5,9 +5,8 @@ import pytest
 
 from evaluation.errors import XmixError
 from evaluation.metrics import (
-    METRICS,
+    RANKING_K,
     accuracy,
-    get_metric,
     mean_average_precision_at_k,
     mrr_at_k,
     retrieval_accuracy,
@@ -222,11 +221,14 @@ def test_ranking_input_errors():
         mrr_at_k([["a"]], [{"a"}], k=0)
 
 
-# --- registry ------------------------------------------------------------------
+# --- the targets' metrics ----------------------------------------------------------
 
-def test_registry_names_functions_and_direction():
-    assert get_metric("map_at_k").fn is mean_average_precision_at_k
-    assert get_metric("mrr_at_k").fn is mrr_at_k
-    assert all(metric.higher_is_better for metric in METRICS.values())
-    with pytest.raises(XmixError, match=r"unknown metric 'bleu' \(known: accuracy, map_at_k"):
-        get_metric("bleu")
+def test_targets_name_their_metric_functions():
+    from evaluation.targets import TARGETS
+
+    # LAReQA: every relevant answer counts (mAP@20); Mewsli-X: one gold entity, MRR@20.
+    assert TARGETS.get("lareqa").metric_fn is mean_average_precision_at_k
+    assert TARGETS.get("mewslix").metric_fn is mrr_at_k
+    assert TARGETS.get("lareqa").metric == TARGETS.get("mewslix").metric == f"map@{RANKING_K}" == "map@20"
+    assert TARGETS.get("xnli").metric_fn is accuracy and TARGETS.get("tatoeba").metric_fn is retrieval_accuracy
+    assert TARGETS.get("panx").metric_fn is tagging_scores

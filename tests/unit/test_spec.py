@@ -77,7 +77,7 @@ def test_malformed_set_is_an_error():
 
 def test_mixture_must_sum_to_one(tmp_path):
     message = error_of(write_spec(tmp_path, intermediate__mixture={"mnli": 0.5, "squad2": 0.2}))
-    assert "intermediate: mixture weights must be >= 0 and sum to 1 (they sum to 0.7)" in message
+    assert "intermediate.mixture: weights must be >= 0 and sum to 1 (they sum to 0.7)" in message
 
 
 def test_mixture_source_must_be_listed(tmp_path):

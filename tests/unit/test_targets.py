@@ -44,6 +44,16 @@ def test_all_ten_xtreme_r_targets_are_registered():
     assert set(TARGETS.names()) == set(XTREME_R_TASKS)
 
 
+def test_score_tables_and_file_scoring_derive_from_the_targets():
+    from evaluation.score_files import EXTENSIONS, SCORERS
+    from evaluation.scores import TASK_GROUPS, TASK_METRIC
+
+    assert set(SCORERS) == set(EXTENSIONS) == set(TASK_METRIC) == set(TARGETS.names())
+    assert TASK_GROUPS["question_answering"] == ("xquad", "mlqa", "tydiqa")
+    assert all(TASK_METRIC[name] == TARGETS.get(name).metric for name in TARGETS.names())
+    assert EXTENSIONS["xcopa"] == ("tsv", "jsonl") and EXTENSIONS["lareqa"] == ("json",)
+
+
 @needs_data
 @pytest.mark.parametrize("name", sorted(OFFLINE))
 def test_target_reads_real_data_in_every_available_language(name):
@@ -220,7 +230,7 @@ def test_tydiqa_offline_stand_in_is_guarded_per_language():
     assert target.available_languages(DATA_ROOT, "train") == ["en", "ko", "sw"]
     assert target.lineage("train", "ko") == "tydiqa/train/ko"
     plan = TrialPlan(model_name_or_path="unused", max_length=64, num_layers=None, data_root=str(DATA_ROOT),
-                     mixture={"tydiqa.ko": 1.0}, stage1_steps=0, stage1_batch_size=1, stage1_lr=1e-5,
+                     mixture={"tydiqa.ko": 1.0}, intermediate_steps=0, intermediate_batch_size=1, intermediate_lr=1e-5,
                      stage2_steps=0, stage2_batch_size=1, stage2_lr=1e-5, seed=0,
                      targets=(TargetPlan("tydiqa", ("ko",), "train", 50, 8),))
     with pytest.raises(XmixError, match="tydiqa/train/ko"):

@@ -1,7 +1,6 @@
 """Natural language inference sources: MNLI, SNLI, ANLI (English), KorNLI, OCNLI.
 
-All of them share ``NLI_LABELS`` in one order (XNLI's), so ids mean the same thing in
-every NLI head and in the XNLI target without remapping.
+All of them share XNLI's ``NLI_LABELS`` and label ids.
 """
 from __future__ import annotations
 
@@ -10,12 +9,13 @@ from pathlib import Path
 
 from evaluation.examples import Format, PairExample
 from evaluation.families import NLI
+from evaluation.fields import as_object, label_id
 from evaluation.readers import read_jsonl, read_tsv
-from evaluation.targets.xnli import NLI_LABELS  # one label order for every NLI head and XNLI
-from training.sources.records import as_object, label_id, read_files, read_keyed_pairs, text_field
-from training.sources.registry import Source, register_source
+from evaluation.targets.records import parse_each
+from evaluation.targets.xnli import NLI_LABEL_IDS, NLI_LABELS
+from training.sources.records import pair_example, read_keyed_pairs
+from training.sources.registry import register
 
-NLI_LABEL_IDS = {name: index for index, name in enumerate(NLI_LABELS)}
 # ANLI writes its labels as single letters.
 ANLI_LABEL_IDS = {"e": 0, "n": 1, "c": 2}
 # OCNLI marks pairs without a majority label with "-"; standard practice drops them.
@@ -23,17 +23,8 @@ OCNLI_NO_GOLD = "-"
 
 
 def read_anli(path: Path) -> list[PairExample]:
-    examples = []
-    for line, record in read_jsonl(path):
-        where = f"{path}:{line}"
-        examples.append(
-            PairExample(
-                text_field(record, "premise", where),
-                text_field(record, "hypothesis", where),
-                label_id(as_object(record, where).get("label"), ANLI_LABEL_IDS, where),
-            )
-        )
-    return examples
+    return parse_each(path, read_jsonl(path),
+                      partial(pair_example, text_fields=("premise", "hypothesis"), label_ids=ANLI_LABEL_IDS))
 
 
 def read_kornli(path: Path) -> list[PairExample]:
@@ -45,50 +36,28 @@ def read_kornli(path: Path) -> list[PairExample]:
 
 
 def read_ocnli(path: Path) -> list[PairExample]:
-    examples = []
-    for line, record in read_jsonl(path):
-        where = f"{path}:{line}"
-        label = as_object(record, where).get("label")
-        if label == OCNLI_NO_GOLD:
-            continue
-        examples.append(
-            PairExample(
-                text_field(record, "sentence1", where),
-                text_field(record, "sentence2", where),
-                label_id(label, NLI_LABEL_IDS, where),
-            )
-        )
-    return examples
+    return parse_each(path, read_jsonl(path), _ocnli_item)
+
+
+def _ocnli_item(record, where: str) -> PairExample | None:
+    if as_object(record, where).get("label") == OCNLI_NO_GOLD:
+        return None
+    return pair_example(record, where, ("sentence1", "sentence2"), NLI_LABEL_IDS)
 
 
 def read_keyed_nli(path: Path) -> list[PairExample]:
     return read_keyed_pairs(path, NLI_LABEL_IDS)
 
 
-def _register(*, name: str, language: str, files: tuple[str, ...], read_one, lineage: str, hub_dataset: str,
-              description: str) -> None:
-    register_source(
-        Source(
-            name=name,
-            language=language,
-            family=NLI,
-            format=Format.CLASSIFICATION,
-            files=files,
-            read=partial(read_files, files=files, read_one=read_one),
-            lineage=lineage,
-            labels=NLI_LABELS,
-            description=description,
-            hub_dataset=hub_dataset,
-        )
-    )
+_register = partial(register, family=NLI, format=Format.CLASSIFICATION, labels=NLI_LABELS)
 
 
-_register(name="mnli", language="en", files=("mnli/train.first4000.json",), read_one=read_keyed_nli,
-          lineage="mnli/train", hub_dataset="nyu-mll/glue",
-          description="MultiNLI train: first 4000 of a 9k random sample (multi-genre English NLI)")
-_register(name="snli", language="en", files=("snli/train.first4000.json",), read_one=read_keyed_nli,
-          lineage="snli/train", hub_dataset="stanfordnlp/snli",
-          description="SNLI train: first 4000 of a 9k random sample (image-caption NLI)")
+# MNLI and SNLI: the first 4000 records of PowerfulPromptFT's 9k random train samples.
+for _name, _hub, _title, _kind in (("mnli", "nyu-mll/glue", "MultiNLI", "multi-genre English NLI"),
+                                   ("snli", "stanfordnlp/snli", "SNLI", "image-caption NLI")):
+    _register(name=_name, language="en", files=(f"{_name}/train.first4000.json",), read_one=read_keyed_nli,
+              lineage=f"{_name}/train", hub_dataset=_hub,
+              description=f"{_title} train: first 4000 of a 9k random sample ({_kind})")
 _register(name="anli", language="en", files=("anli/dev-R1.jsonl", "anli/dev-R2.jsonl", "anli/dev-R3.jsonl"),
           read_one=read_anli, lineage="anli/dev", hub_dataset="facebook/anli",
           description="Adversarial NLI rounds 1-3 dev sets (ANLI train is not available here)")

@@ -11,8 +11,9 @@ from pathlib import Path
 from evaluation.examples import Format, PairExample
 from evaluation.families import PARAPHRASE
 from evaluation.readers import read_tsv
-from training.sources.records import label_id, read_files, read_keyed_pairs
-from training.sources.registry import Source, register_source
+from evaluation.fields import label_id
+from training.sources.records import read_keyed_pairs
+from training.sources.registry import register
 
 PARAPHRASE_LABELS = ("not_paraphrase", "paraphrase")
 RAW_BINARY_LABEL_IDS = {"0": 0, "1": 1}
@@ -33,31 +34,15 @@ def read_pawsx(path: Path) -> list[PairExample]:
     ]
 
 
-def _register(*, name: str, language: str, file: str, read_one, lineage: str, hub_dataset: str,
-              description: str) -> None:
-    files = (file,)
-    register_source(
-        Source(
-            name=name,
-            language=language,
-            family=PARAPHRASE,
-            format=Format.CLASSIFICATION,
-            files=files,
-            read=partial(read_files, files=files, read_one=read_one),
-            lineage=lineage,
-            labels=PARAPHRASE_LABELS,
-            description=description,
-            hub_dataset=hub_dataset,
-        )
-    )
+_register = partial(register, family=PARAPHRASE, format=Format.CLASSIFICATION, labels=PARAPHRASE_LABELS)
 
 
-_register(name="qqp", language="en", file="qqp/train.first4000.json", read_one=read_qqp, lineage="qqp/train",
+_register(name="qqp", language="en", files=("qqp/train.first4000.json",), read_one=read_qqp, lineage="qqp/train",
           hub_dataset="nyu-mll/glue",
           description="Quora Question Pairs train: first 4000 of a 9k random sample (duplicate = paraphrase)")
 
 for _language in PAWSX_LANGUAGES:
     # Every language is a translation of the same English dev pairs: one lineage.
-    _register(name=f"pawsx.{_language}", language=_language, file=f"pawsx/dev-{_language}.tsv",
+    _register(name=f"pawsx.{_language}", language=_language, files=(f"pawsx/dev-{_language}.tsv",),
               read_one=read_pawsx, lineage="pawsx/dev", hub_dataset="google-research-datasets/paws-x",
               description=f"PAWS-X dev ({_language}), 2000 adversarial paraphrase pairs")

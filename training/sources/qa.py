@@ -14,8 +14,7 @@ from evaluation.examples import Format, SpanExample
 from evaluation.families import EXTRACTIVE_QA
 from evaluation.targets.qa import read_squad_checked, read_tydiqa_file
 from evaluation.splits import MLQA_FILES, TRAIN_HALF, mlqa_file, mlqa_halves
-from training.sources.records import read_files
-from training.sources.registry import Source, register_source
+from training.sources.registry import register
 
 TYDIQA_LANGUAGES = ("en", "ko", "sw")  # the only GoldP train files available
 MLQA_SOURCE_LANGUAGES = ("en", "ar", "de", "es", "hi", "vi", "zh")
@@ -31,41 +30,21 @@ def read_mlqa_train_half(data_root: Path, language: str) -> list[SpanExample]:
     return [example for example in examples if halves[example.qid] == TRAIN_HALF]
 
 
-def _register(*, name: str, language: str, files: tuple[str, ...], read, lineage: str, hub_dataset: str,
-              description: str, part: str | None = None) -> None:
-    register_source(
-        Source(
-            name=name,
-            language=language,
-            family=EXTRACTIVE_QA,
-            format=Format.EXTRACTIVE_QA,
-            files=files,
-            read=read,
-            lineage=lineage,
-            part=part,
-            description=description,
-            hub_dataset=hub_dataset,
-        )
-    )
+_register = partial(register, family=EXTRACTIVE_QA, format=Format.EXTRACTIVE_QA)
 
-
-SQUAD2_FILES = ("squad_v2/train-v2.0.first7articles.json",)
-SQUAD_FILES = ("squad_v1.1/train-v1.1-style.from-v2.0-answerable.first8articles.json",)
 
 # Both SQuAD files are cut from SQuAD *train* (XQuAD/LAReQA translate SQuAD v1.1 dev).
-_register(name="squad2", language="en", files=SQUAD2_FILES,
-          read=partial(read_files, files=SQUAD2_FILES, read_one=read_squad_checked),
-          lineage="squad/train", hub_dataset="rajpurkar/squad_v2",
+_register(name="squad2", language="en", files=("squad_v2/train-v2.0.first7articles.json",),
+          read_one=read_squad_checked, lineage="squad/train", hub_dataset="rajpurkar/squad_v2",
           description="SQuAD 2.0 train, first 7 articles, answerable questions only (3077)")
-_register(name="squad", language="en", files=SQUAD_FILES,
-          read=partial(read_files, files=SQUAD_FILES, read_one=read_squad_checked),
-          lineage="squad/train", hub_dataset="rajpurkar/squad",
+_register(name="squad", language="en",
+          files=("squad_v1.1/train-v1.1-style.from-v2.0-answerable.first8articles.json",),
+          read_one=read_squad_checked, lineage="squad/train", hub_dataset="rajpurkar/squad",
           description="SQuAD 1.1-style train, first 8 articles (derived from the 2.0 file; overlaps squad2)")
 
 for _language in TYDIQA_LANGUAGES:
-    _files = (f"tydiqa/tydiqa.goldp.{_language}.train.json",)
-    _register(name=f"tydiqa.{_language}", language=_language, files=_files,
-              read=partial(read_files, files=_files, read_one=read_tydiqa_file),
+    _register(name=f"tydiqa.{_language}", language=_language, read_one=read_tydiqa_file,
+              files=(f"tydiqa/tydiqa.goldp.{_language}.train.json",),
               # Written independently per language (no translations): one lineage each.
               lineage=f"tydiqa/train/{_language}", hub_dataset="google-research-datasets/tydiqa",
               description=f"TyDiQA-GoldP train ({_language}), native questions with gold passages")

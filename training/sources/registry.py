@@ -1,7 +1,7 @@
 """Stage-1 sources: name -> how to read it, its language, format and lineage.
 
 A source is data we may *train* on before the target fine-tuning. Every source
-module calls ``register_source`` at import time; ``training.sources`` imports all
+module calls ``register`` at import time; ``training.sources`` imports all
 of them, so ``SOURCES`` is complete after ``import training.sources``.
 
 Each source declares its task family (``evaluation.families``) so the zero-shot
@@ -11,12 +11,14 @@ language that target evaluates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from evaluation.examples import Example, Format
 from evaluation.families import FAMILIES
 from evaluation.registry import Registry
+from training.sources.records import read_files
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,12 @@ def register_source(source: Source) -> Source:
     if source.family not in FAMILIES:
         raise ValueError(f"source {source.name!r}: family {source.family!r} not one of {', '.join(FAMILIES)}")
     return SOURCES.register(source.name, source)
+
+
+def register(*, read_one: Callable[[Path], Sequence[Example]] | None = None, **fields: Any) -> Source:
+    """Register ``Source(**fields)``. With ``read_one`` (path -> examples) instead of
+    ``read``, the source reads each of its files and concatenates them in order;
+    ``functools.partial`` (not a closure) keeps it picklable for Ray workers."""
+    if read_one is not None:
+        fields["read"] = partial(read_files, files=fields["files"], read_one=read_one)
+    return register_source(Source(**fields))

@@ -1,14 +1,13 @@
 """Sentiment sources: SST-2 (single sentences, so ``text_b`` is None)."""
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
 from evaluation.examples import Format, PairExample
 from evaluation.families import SENTIMENT
 from evaluation.readers import read_tsv
-from training.sources.records import label_id, read_files
-from training.sources.registry import Source, register_source
+from evaluation.fields import label_id
+from training.sources.registry import register
 
 SENTIMENT_LABELS = ("negative", "positive")
 SST2_LABEL_IDS = {"0": 0, "1": 1}  # the file writes 0 = negative, 1 = positive
@@ -22,19 +21,6 @@ def read_sst2(path: Path) -> list[PairExample]:
     ]
 
 
-SST2_FILES = ("sst2/train.first4000.tsv",)
-
-register_source(
-    Source(
-        name="sst2",
-        language="en",
-        family=SENTIMENT,
-        format=Format.CLASSIFICATION,
-        files=SST2_FILES,
-        read=partial(read_files, files=SST2_FILES, read_one=read_sst2),
-        lineage="sst2/train",
-        labels=SENTIMENT_LABELS,
-        description="SST-2 sentence-level train (LM-BFF split), first 4000 sentences, binary sentiment",
-        hub_dataset="nyu-mll/glue",
-    )
-)
+register(name="sst2", language="en", family=SENTIMENT, format=Format.CLASSIFICATION, labels=SENTIMENT_LABELS,
+         files=("sst2/train.first4000.tsv",), read_one=read_sst2, lineage="sst2/train", hub_dataset="nyu-mll/glue",
+         description="SST-2 sentence-level train (LM-BFF split), first 4000 sentences, binary sentiment")

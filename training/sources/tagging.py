@@ -13,8 +13,7 @@ from evaluation.families import NER, POS
 from evaluation.readers import read_tagged_conll
 from evaluation.targets.panx import PANX_LABELS
 from evaluation.targets.udpos import UPOS_TAGS as UDPOS_TARGET_TAGS
-from training.sources.registry import Source, register_source
-from training.sources.records import read_files
+from training.sources.registry import register
 
 # Tag sets are declared once, by the targets that evaluate them.
 UPOS_TAGS = UDPOS_TARGET_TAGS
@@ -23,31 +22,17 @@ UDPOS_LANGUAGES = ("en", "ar", "zh", "tr", "ja")  # the UD train files available
 PANX_LANGUAGES = ("en", "de", "es", "fr", "ar", "hi", "ru", "zh")  # the PAN-X train files available
 
 
-def _register(*, name: str, language: str, family: str, file: str, tags: tuple[str, ...], lineage: str,
-              hub_dataset: str, description: str) -> None:
-    files = (file,)
-    register_source(
-        Source(
-            name=name,
-            language=language,
-            family=family,
-            format=Format.TAGGING,
-            files=files,
-            read=partial(read_files, files=files, read_one=partial(read_tagged_conll, tags=tags)),
-            lineage=lineage,
-            labels=tags,
-            description=description,
-            hub_dataset=hub_dataset,
-        )
-    )
+_register = partial(register, format=Format.TAGGING)
 
 
 for _language in UDPOS_LANGUAGES:
-    _register(name=f"udpos.{_language}", language=_language, family=POS, file=f"udpos/train-{_language}.tsv",
-              tags=UPOS_TAGS, lineage="udpos/train", hub_dataset="universal-dependencies/universal_dependencies",
+    _register(name=f"udpos.{_language}", language=_language, family=POS, files=(f"udpos/train-{_language}.tsv",),
+              labels=UPOS_TAGS, read_one=partial(read_tagged_conll, tags=UPOS_TAGS), lineage="udpos/train",
+              hub_dataset="universal-dependencies/universal_dependencies",
               description=f"UD v2.5 POS train ({_language}), XTREME preprocessing, UPOS tags")
 
 for _language in PANX_LANGUAGES:
-    _register(name=f"panx.{_language}", language=_language, family=NER, file=f"panx/train-{_language}.tsv",
-              tags=PANX_TAGS, lineage="panx/train", hub_dataset="unimelb-nlp/wikiann",
+    _register(name=f"panx.{_language}", language=_language, family=NER, files=(f"panx/train-{_language}.tsv",),
+              labels=PANX_TAGS, read_one=partial(read_tagged_conll, tags=PANX_TAGS), lineage="panx/train",
+              hub_dataset="unimelb-nlp/wikiann",
               description=f"PAN-X / WikiANN NER train ({_language}), XTREME split, IOB2 PER/ORG/LOC")
