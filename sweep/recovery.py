@@ -7,7 +7,8 @@ its own pid and the pids of the processes under it in ``xmix-driver.json`` besid
 the sweep's state, refreshed while it runs. The next ``xmix sweep resume`` (or
 ``sweep run`` of the same name) ends exactly those processes, matched by pid *and*
 start time so that a recycled pid is never hit, and marks the dead attempt's
-RUNNING runs KILLED; the trials Tune re-runs then adopt their child runs again.
+RUNNING runs KILLED; the trials Tune re-runs then adopt their child runs again
+(``tracking.start_trial_run``, also for trials Tune had not yet saved).
 """
 from __future__ import annotations
 
@@ -77,6 +78,8 @@ class DriverRecord:
     def stop(self) -> None:
         """A clean end: nothing is left for a later run to end."""
         self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=REFRESH_S)  # a refresh in flight would write the file again
         self.path.unlink(missing_ok=True)
 
 

@@ -20,7 +20,7 @@ from sweep.reach import absolute_tracking_uri, require_reachable  # noqa: F401  
 
 KIND, SWEEP, TRIAL_ID, BASELINE, STATUS = "xmix.kind", "xmix.sweep", "xmix.trial_id", "xmix.baseline", "xmix.status"
 PHASE, LABEL, SEED, DEGENERATE = "xmix.phase", "xmix.label", "xmix.seed", "xmix.degenerate"
-ERROR, ATTEMPTS = "xmix.error", "xmix.attempts"
+ERROR, ATTEMPTS, EARLIER_IDS = "xmix.error", "xmix.attempts", "xmix.earlier_trial_ids"
 SEARCH_PHASE, CONFIRM_PHASE = "search", "confirm"
 
 
@@ -87,28 +87,55 @@ def start_sweep_run(client: MlflowClient, experiment: str, sweep: str, spec_dump
 
 
 def start_trial_run(client: MlflowClient, parent_run_id: str, *, run_name: str, trial_id: str,
-                    tags: Mapping[str, str], params: Mapping[str, object]) -> str:
-    """The child run of one Tune trial (search or confirm), created once per trial id."""
+                    tags: Mapping[str, str], params: Mapping[str, object]) -> tuple[str, dict | None]:
+    """The child run of one Tune trial (search or confirm): one per trial, however often
+    the trial starts. Returns the run id, and the run's metrics when it had finished already
+    (then the trial reports those instead of training again)."""
     parent = client.get_run(parent_run_id)
-    # A resumed sweep restarts its unfinished trials under the same trial id: they
-    # keep their child run, so each trial has exactly one.
-    existing = client.search_runs([parent.info.experiment_id],
-                                  f"tags.`mlflow.parentRunId` = '{parent_run_id}' and tags.`{TRIAL_ID}` = '{trial_id}'")
-    if existing:
-        run = existing[0]
-        client.update_run(run.info.run_id, status="RUNNING")
-        # The attempt before ended (Ctrl-C, a dead worker, a killed driver): its error is
-        # no longer this run's; the count of attempts says that there was one.
-        if ERROR in run.data.tags:
-            client.delete_tag(run.info.run_id, ERROR)
-        attempts = int(run.data.tags.get(ATTEMPTS, "1")) + 1
-        log_batch(client, run.info.run_id, tags={STATUS: "running", ATTEMPTS: attempts})
-        return run.info.run_id
-    run = client.create_run(parent.info.experiment_id, run_name=run_name,
-                            tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", TRIAL_ID: trial_id,
-                                  STATUS: "running", SWEEP: parent.data.tags.get(SWEEP, ""), **tags})
-    log_batch(client, run.info.run_id, params={k: str(v) for k, v in params.items()})
-    return run.info.run_id
+    params = {k: str(v)[:6000] for k, v in params.items()}
+    run = _own_run(client, parent, run_name, trial_id, tags.get(PHASE), params)
+    if run is None:
+        run = client.create_run(parent.info.experiment_id, run_name=run_name,
+                                tags={"mlflow.parentRunId": parent_run_id, KIND: "trial", TRIAL_ID: trial_id,
+                                      STATUS: "running", SWEEP: parent.data.tags.get(SWEEP, ""), **tags})
+        log_batch(client, run.info.run_id, params=params)
+        return run.info.run_id, None
+    adopted = {}
+    if run.data.tags.get(TRIAL_ID) != trial_id:
+        earlier = [i for i in (run.data.tags.get(EARLIER_IDS, ""), run.data.tags.get(TRIAL_ID, "")) if i]
+        adopted = {TRIAL_ID: trial_id, EARLIER_IDS: ",".join(earlier)}
+    if run.info.status == "FINISHED":
+        log_batch(client, run.info.run_id, tags=adopted)
+        return run.info.run_id, dict(run.data.metrics)
+    client.update_run(run.info.run_id, status="RUNNING")
+    # The attempt before ended (Ctrl-C, a dead worker, a killed driver): its error is
+    # no longer this run's; the count of attempts says that there was one.
+    if ERROR in run.data.tags:
+        client.delete_tag(run.info.run_id, ERROR)
+    attempts = int(run.data.tags.get(ATTEMPTS, "1")) + 1
+    log_batch(client, run.info.run_id, tags={STATUS: "running", ATTEMPTS: attempts, **adopted})
+    return run.info.run_id, None
+
+
+def _own_run(client: MlflowClient, parent, run_name: str, trial_id: str, phase: str | None,
+             params: Mapping[str, str]):
+    """This trial's run from an earlier attempt. Tune restores an unfinished trial under its
+    trial id. A trial started after Tune last saved its experiment state (every 10 s or
+    more) is unknown to the restored experiment, which proposes it again under a new id:
+    the same name (Tune's trial counter and the searcher's state are restored together)
+    and the same params. That run, ended by the dead driver's recovery (KILLED) or
+    finished before the driver died, is adopted instead of starting a second one."""
+    parent_id = parent.info.run_id
+    by_id = client.search_runs([parent.info.experiment_id],
+                               f"tags.`mlflow.parentRunId` = '{parent_id}' and tags.`{TRIAL_ID}` = '{trial_id}'")
+    if by_id:
+        return by_id[0]
+    siblings = client.search_runs([parent.info.experiment_id], f"tags.`mlflow.parentRunId` = '{parent_id}'")
+    for run in siblings:
+        if run.info.run_name == run_name and run.info.status in ("KILLED", "FINISHED") \
+                and run.data.tags.get(PHASE) == phase and run.data.params == dict(params):
+            return run
+    return None
 
 
 def finish_trial_run(client: MlflowClient, run_id: str, metrics: Mapping[str, float],

@@ -111,11 +111,14 @@ def run_trial(params: dict, context: TrialContext) -> None:
     baseline = search_space.baseline_of(params, context.baselines)
     name = run_name(baseline, trial_number(tune_context), share)
     client = tracking.client_for(context.tracking_uri)
-    run_id = tracking.start_trial_run(
+    run_id, finished = tracking.start_trial_run(
         client, context.parent_run_id, run_name=name, trial_id=trial_id,
         tags={tracking.PHASE: tracking.SEARCH_PHASE, tracking.BASELINE: baseline, tracking.LABEL: name,
               "xmix.objective_tasks": ",".join(t.name for t in context.plan.targets)},
         params=mixture_params(mixture, share, context.plan, context.search_seeds))
+    if finished is not None:  # it ended before the driver died, after Tune last saved it
+        tune.report(finished)
+        return
     outcomes, finals = [], []
     for seed in context.search_seeds:
         plan = context.plan.for_run(mixture, seed, (SEARCH,))
@@ -145,13 +148,16 @@ def run_confirm(config: dict, context: TrialContext) -> None:
     trial_id = tune.get_context().get_trial_id()
     client = tracking.client_for(context.tracking_uri)
     name = f"confirm {job['label']} s{job['seed']}"
-    run_id = tracking.start_trial_run(
+    run_id, finished = tracking.start_trial_run(
         client, context.parent_run_id, run_name=name, trial_id=trial_id,
         tags={tracking.PHASE: tracking.CONFIRM_PHASE, tracking.BASELINE: job["baseline"],
               tracking.LABEL: job["label"], tracking.SEED: str(job["seed"]),
               "xmix.search_run_id": job["search_run_id"],
               "xmix.objective_tasks": ",".join(t.name for t in context.plan.targets)},
         params=mixture_params(job["mixture"], job["english_share"], context.plan, [job["seed"]]))
+    if finished is not None:
+        tune.report(finished)
+        return
     plan = context.plan.for_run(job["mixture"], job["seed"], (REPORT,))
     outcome, final = _execute(context, plan, run_id, client, name)
     _tag_degenerate(client, run_id, [outcome])

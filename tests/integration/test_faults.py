@@ -96,7 +96,9 @@ def test_killed_driver_leaves_nothing_and_resume_finishes_every_trial_once(tmp_p
     assert "sweep smoke: 3 trials finished, 0 failed" in resumed.stdout
 
     children = _children(client)
-    assert len(children) == 3 and len({c.data.tags["xmix.trial_id"] for c in children}) == 3
+    seen = [(c.info.run_name, c.info.status, c.data.tags.get("xmix.trial_id"), c.data.tags.get("xmix.phase"),
+             c.data.tags.get("xmix.attempts")) for c in children]
+    assert len(children) == 3 and len({c.data.tags["xmix.trial_id"] for c in children}) == 3, seen
     assert all(c.info.status == "FINISHED" and c.data.tags["xmix.status"] == "finished" for c in children)
     assert not any("xmix.error" in c.data.tags for c in children)
     experiment = client.get_experiment_by_name("xmix")
