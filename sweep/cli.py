@@ -198,8 +198,11 @@ def sources() -> None:
     import training.sources  # noqa: F401
     from training.sources import SOURCES
 
+    from sweep.data_source import folders_of_source
+
     for name, source in SOURCES.items():
         typer.echo(f"{name:<16} {source.language:<4} {source.format.value:<16} {source.description}")
+        typer.echo(f"{'':<16} hub: {_hub_copies(folders_of_source(name))}")
 
 
 @app.command()
@@ -208,11 +211,30 @@ def targets(data_root: Optional[Path] = typer.Option(None, help="Default: $XMIX_
     from evaluation.targets import TARGETS
     from sweep.spec import DataSpec
 
+    from sweep.data_source import folders_of_target
+
     root = DataSpec(root=str(data_root) if data_root else None).resolved_root()
     for name, target in TARGETS.items():
         for split in target.splits:
             languages = target.available_languages(root, split)
             typer.echo(f"{name:<8} {split:<5} {target.format.value:<15} {' '.join(languages)}")
+        typer.echo(f"{'':<8} hub: {_hub_copies(folders_of_target(name))}")
+
+
+def _hub_copies(folders) -> str:
+    """The hub datasets behind ``folders``, or why a folder has none (data.source: hub)."""
+    from evaluation.hub import HUB_FILES, NO_HUB_COPY
+
+    said = []
+    for folder in sorted(folders):
+        if folder in NO_HUB_COPY:
+            said.append(f"{folder}/ has no hub copy ({NO_HUB_COPY[folder]}): read from data.root")
+            continue
+        bound = [b for _, b in HUB_FILES.items() if b.path.split("/")[0] == folder]
+        configs = sorted({(b.dataset, b.config or "default") for b in bound})
+        shown = ", ".join(f"{d} {c}" for d, c in configs[:3]) + (f" (+{len(configs) - 3})" if len(configs) > 3 else "")
+        said.append(f"{folder}/ <- {shown}" if bound else f"{folder}/ not bound")
+    return "; ".join(said)
 
 
 def main() -> None:
@@ -231,10 +253,12 @@ def main() -> None:
 def _register_subcommands() -> None:
     """Cluster and scoring commands live in their own modules, one job each."""
     from sweep.cli_cluster import register as register_cluster_commands
+    from sweep.cli_data import register as register_data_commands
     from sweep.cli_score import register as register_score_command
 
     register_cluster_commands(app)
     register_score_command(app)
+    register_data_commands(app)
 
 
 _register_subcommands()

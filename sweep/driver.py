@@ -24,6 +24,7 @@ from ray import tune
 from ray.tune.search.optuna import OptunaSearch
 
 from evaluation.errors import XmixError
+from evaluation.hub.prepare import read_manifest
 from sweep import recovery, search_space, tracking
 from sweep.analysis import log_gain_vs_lexsim
 from sweep.confirm import confirm_jobs, search_seeds
@@ -139,6 +140,7 @@ def run_sweep(spec: Spec, plan: TrialPlan | None = None) -> dict:
                                              spec.model_dump(mode="json"), spec.to_yaml(), spec.sha256())
     tracking.log_batch(client, parent_run_id, params={f"leakage.{k}": v for k, v in leakage.items()},
                        tags=zero_shot_tags(clashes))
+    tracking.log_data_manifest(client, parent_run_id, read_manifest(plan.data_root))
     state_path.parent.mkdir(parents=True, exist_ok=True)
     state = {"parent_run_id": parent_run_id, "tracking_uri": uri, "spec": spec.model_dump(mode="json"),
              "plan": plan.to_dict(), "phase": SEARCH}

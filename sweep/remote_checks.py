@@ -76,6 +76,11 @@ def check_remote_compatible(spec: Spec, address: str, *, cluster_is_remote: bool
         problems.append(f"tracking.uri {uri!r} is a file on one machine; {TRACKING_ADVICE}")
     if is_local_path(spec.storage.path):
         problems.append(f"storage.path {spec.storage.path!r} is local to one machine; {STORAGE_ADVICE}")
+    reads_hub = spec.data.source == "hub" or "hub" in spec.data.overrides.values()
+    if reads_hub and (spec.data.cache is None or is_local_path(spec.data.cache)):
+        # The driver writes the hub's data there and every trial reads it back.
+        problems.append(f"data.cache {spec.data.cache or '~/.cache/xmix/data'!r} is local to one machine; "
+                        "set it to an absolute path of the shared volume, e.g. --set data.cache=/mnt/xmix/data-cache")
     if problems:
         raise XmixError(f"spec {spec.name!r} cannot run on the Ray cluster at {address} (not this machine):\n  "
                         + "\n  ".join(problems))

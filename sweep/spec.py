@@ -57,6 +57,15 @@ class ModelSpec(Strict):
 
 class DataSpec(Strict):
     root: Text | None = None  # default: $XMIX_DATA, else ../shared/data
+    # Where sources and targets are read from: the local layout under ``root``, or the
+    # Hugging Face hub (evaluation/hub), written once into the local layout under ``cache``.
+    source: Literal["local", "hub"] = "local"
+    # Per source / target name: {"mnli": "local", "xnli": "hub"}.
+    overrides: dict[Text, Literal["local", "hub"]] = {}
+    revisions: dict[Text, Text] = {}  # hub id -> commit (or tag/branch, resolved and logged)
+    # A folder of datasets in the hub's repository layout, read instead of the hub.
+    hub_mirror: Text | None = None
+    cache: Text | None = None  # default: $XMIX_DATA_CACHE, else ~/.cache/xmix/data
 
     def resolved_root(self) -> Path:
         chosen = self.root or os.environ.get("XMIX_DATA") or str(DEFAULT_DATA_ROOT)

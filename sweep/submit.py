@@ -183,6 +183,9 @@ def local_head_pins(spec) -> list[str]:
     if model.exists():
         pins.append(f"model.name_or_path={model.resolve()}")
     pins.append(f"data.root={spec.data.resolved_root()}")
+    for field in ("hub_mirror", "cache"):
+        if getattr(spec.data, field) is not None:
+            pins.append(f"data.{field}={Path(getattr(spec.data, field)).expanduser().resolve()}")
     if "://" not in spec.storage.path:
         pins.append(f"storage.path={Path(spec.storage.path).expanduser().resolve()}")
     if absolute_tracking_uri(spec.tracking.uri) != spec.tracking.uri:

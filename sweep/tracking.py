@@ -80,7 +80,7 @@ def start_sweep_run(client: MlflowClient, experiment: str, sweep: str, spec_dump
     run = client.create_run(experiment_id(client, experiment), run_name=sweep,
                             tags={KIND: "sweep", SWEEP: sweep, "xmix.git_commit": git_commit(),
                                   "xmix.spec_sha256": spec_sha256})
-    params = flatten({section: spec_dump[section] for section in ("search", "model", "resources")})
+    params = flatten({section: spec_dump[section] for section in ("search", "model", "resources", "data")})
     log_batch(client, run.info.run_id, params=params)
     client.log_text(run.info.run_id, spec_yaml, "spec.yaml")
     return run.info.run_id
@@ -136,6 +136,16 @@ def _own_run(client: MlflowClient, parent, run_name: str, trial_id: str, phase: 
                 and run.data.tags.get(PHASE) == phase and run.data.params == dict(params):
             return run
     return None
+
+
+def log_data_manifest(client: MlflowClient, run_id: str, manifest: Mapping | None) -> None:
+    """The hub datasets a sweep read, at the revisions it read them (``data.hub.<id>``), and
+    the whole MANIFEST.json (configs, splits, sha256 per file) as an artifact."""
+    if not manifest:
+        return
+    log_batch(client, run_id, params={f"data.hub.{dataset}": revision
+                                      for dataset, revision in manifest["datasets"].items()})
+    client.log_dict(run_id, dict(manifest), "data-manifest.json")
 
 
 def finish_trial_run(client: MlflowClient, run_id: str, metrics: Mapping[str, float],

@@ -239,11 +239,12 @@ def build_plan(spec: Spec, *, local: bool | None = None) -> TrialPlan:
     (``TrialPlan.for_run``). ``local``: whether this machine runs the trials, so must have
     their CPUs, GPUs and writable folders; None: ``runs_here(spec)``."""
     from sweep.confirm import check_confirm  # imports MLflow: only once a spec has parsed
+    from sweep.data_source import resolve_data_root
 
-    root = spec.data.resolved_root()
-    if not root.is_dir():
-        raise _field_error("data.root", f"{root} is not a folder (set data.root or XMIX_DATA)")
+    if not spec.data.resolved_root().is_dir() and spec.data.source == "local":
+        raise _field_error("data.root", f"{spec.data.resolved_root()} is not a folder (set data.root or XMIX_DATA)")
     check_tracking_uri(spec.tracking_uri())
+    root = resolve_data_root(spec)  # from the hub, written once into the local layout, when asked
     _check_model(spec)
     _check_sources(spec, root)
     targets = _target_plans(spec, root)

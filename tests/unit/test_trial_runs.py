@@ -13,7 +13,7 @@ TAGS = {tracking.PHASE: tracking.SEARCH_PHASE, tracking.LABEL: "uniform"}
 @pytest.fixture()
 def sweep(tmp_path):
     client = MlflowClient(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    parent = tracking.start_sweep_run(client, "xmix", "probe", {"search": {}, "model": {}, "resources": {}},
+    parent = tracking.start_sweep_run(client, "xmix", "probe", {"search": {}, "model": {}, "resources": {}, "data": {}},
                                       "name: probe\n", "0" * 64)
     return client, parent
 

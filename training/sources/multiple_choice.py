@@ -76,13 +76,13 @@ _register = partial(register, family=COMMONSENSE, format=Format.MULTIPLE_CHOICE)
 
 
 _register(name="commonsenseqa", language="en", files=("csqa/train_rand_split.first4000.jsonl",),
-          read_one=read_commonsenseqa, lineage="commonsenseqa/train", hub_dataset="tau/commonsense_qa",
+          read_one=read_commonsenseqa, lineage="commonsenseqa/train",
           description="CommonsenseQA v1.11 train (random split), first 4000, 5 choices")
 _register(name="cosmosqa", language="en", files=("cosmosqa/valid.csv",), read_one=read_cosmosqa,
-          lineage="cosmosqa/dev", hub_dataset="allenai/cosmos_qa",
+          lineage="cosmosqa/dev",
           description="CosmosQA dev (train is not available here), reading comprehension, 4 choices")
 _register(name="hellaswag", language="en", files=("hellaswag/hellaswag_train.first3368.jsonl",),
-          read_one=read_hellaswag_train, lineage="hellaswag/train", hub_dataset="Rowan/hellaswag",
+          read_one=read_hellaswag_train, lineage="hellaswag/train",
           description="HellaSwag train, first 3368 items, 4 endings")
 # The ru/fa files translate a 500-item sample of HellaSwag *validation*.
 _register(name="hellaswag.ru", language="ru", files=(HELLASWAG_VAL.format("ru"),),
@@ -92,12 +92,12 @@ _register(name="hellaswag.fa", language="fa", files=(HELLASWAG_VAL.format("fa"),
           read_one=read_hellaswag_val_sample, lineage="hellaswag/val",
           description="HellaSwag val 500-item sample, DeepL + human post-edited Persian, 4 endings")
 _register(name="siqa", language="en", files=("siqa/train_1.first4000.csv",), read_one=read_siqa,
-          lineage="siqa/train", hub_dataset="allenai/social_i_qa",
+          lineage="siqa/train",
           description="Social IQa v1.4 train rows 0-3999, 3 choices")
 # Row-aligned machine translation of the same 4000 English train rows.
 _register(name="siqa.pt", language="pt", files=("siqa_pt/train_1_pt.first4000.csv",),
           read_one=partial(read_siqa, drop_blank=True), lineage="siqa/train",
           description="Social IQa train rows 0-3999, Portuguese MT (SocialIQA_pt), 3 choices")
 _register(name="copa", language="en", files=("copa_en/train-en.jsonl",), read_one=read_copa,
-          lineage="copa/train", hub_dataset="aps/super_glue",
+          lineage="copa/train",
           description="COPA train (400, SuperGLUE split as packaged by XTREME-R), 2 choices")

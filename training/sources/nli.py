@@ -53,18 +53,18 @@ _register = partial(register, family=NLI, format=Format.CLASSIFICATION, labels=N
 
 
 # MNLI and SNLI: the first 4000 records of PowerfulPromptFT's 9k random train samples.
-for _name, _hub, _title, _kind in (("mnli", "nyu-mll/glue", "MultiNLI", "multi-genre English NLI"),
-                                   ("snli", "stanfordnlp/snli", "SNLI", "image-caption NLI")):
+for _name, _title, _kind in (("mnli", "MultiNLI", "multi-genre English NLI"),
+                             ("snli", "SNLI", "image-caption NLI")):
     _register(name=_name, language="en", files=(f"{_name}/train.first4000.json",), read_one=read_keyed_nli,
-              lineage=f"{_name}/train", hub_dataset=_hub,
+              lineage=f"{_name}/train",
               description=f"{_title} train: first 4000 of a 9k random sample ({_kind})")
 _register(name="anli", language="en", files=("anli/dev-R1.jsonl", "anli/dev-R2.jsonl", "anli/dev-R3.jsonl"),
-          read_one=read_anli, lineage="anli/dev", hub_dataset="facebook/anli",
+          read_one=read_anli, lineage="anli/dev",
           description="Adversarial NLI rounds 1-3 dev sets (ANLI train is not available here)")
 # KorNLI's test file translates XNLI test row by row: same lineage as XNLI test.
 _register(name="kornli.ko", language="ko", files=("kornli/xnli.test.ko.tsv",), read_one=read_kornli,
-          lineage="xnli/test", hub_dataset="kakaobrain/kor_nli",
+          lineage="xnli/test",
           description="KorNLI: Korean translation of the XNLI test set")
 _register(name="ocnli.zh", language="zh", files=("ocnli/train.3k.jsonl",), read_one=read_ocnli,
-          lineage="ocnli/train", hub_dataset="clue/clue",
+          lineage="ocnli/train",
           description="OCNLI 3k low-resource train split (native Chinese NLI), unlabelled pairs dropped")

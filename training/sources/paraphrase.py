@@ -38,11 +38,10 @@ _register = partial(register, family=PARAPHRASE, format=Format.CLASSIFICATION, l
 
 
 _register(name="qqp", language="en", files=("qqp/train.first4000.json",), read_one=read_qqp, lineage="qqp/train",
-          hub_dataset="nyu-mll/glue",
           description="Quora Question Pairs train: first 4000 of a 9k random sample (duplicate = paraphrase)")
 
 for _language in PAWSX_LANGUAGES:
     # Every language is a translation of the same English dev pairs: one lineage.
     _register(name=f"pawsx.{_language}", language=_language, files=(f"pawsx/dev-{_language}.tsv",),
-              read_one=read_pawsx, lineage="pawsx/dev", hub_dataset="google-research-datasets/paws-x",
+              read_one=read_pawsx, lineage="pawsx/dev",
               description=f"PAWS-X dev ({_language}), 2000 adversarial paraphrase pairs")

@@ -35,18 +35,18 @@ _register = partial(register, family=EXTRACTIVE_QA, format=Format.EXTRACTIVE_QA)
 
 # Both SQuAD files are cut from SQuAD *train* (XQuAD/LAReQA translate SQuAD v1.1 dev).
 _register(name="squad2", language="en", files=("squad_v2/train-v2.0.first7articles.json",),
-          read_one=read_squad_checked, lineage="squad/train", hub_dataset="rajpurkar/squad_v2",
+          read_one=read_squad_checked, lineage="squad/train",
           description="SQuAD 2.0 train, first 7 articles, answerable questions only (3077)")
 _register(name="squad", language="en",
           files=("squad_v1.1/train-v1.1-style.from-v2.0-answerable.first8articles.json",),
-          read_one=read_squad_checked, lineage="squad/train", hub_dataset="rajpurkar/squad",
+          read_one=read_squad_checked, lineage="squad/train",
           description="SQuAD 1.1-style train, first 8 articles (derived from the 2.0 file; overlaps squad2)")
 
 for _language in TYDIQA_LANGUAGES:
     _register(name=f"tydiqa.{_language}", language=_language, read_one=read_tydiqa_file,
               files=(f"tydiqa/tydiqa.goldp.{_language}.train.json",),
               # Written independently per language (no translations): one lineage each.
-              lineage=f"tydiqa/train/{_language}", hub_dataset="google-research-datasets/tydiqa",
+              lineage=f"tydiqa/train/{_language}",
               description=f"TyDiQA-GoldP train ({_language}), native questions with gold passages")
 
 for _language in MLQA_SOURCE_LANGUAGES:
@@ -54,7 +54,7 @@ for _language in MLQA_SOURCE_LANGUAGES:
     _files = (mlqa_file(_language),) + tuple(f for f in MLQA_FILES if f != mlqa_file(_language))
     _register(name=f"mlqa.{_language}", language=_language, files=_files,
               read=partial(read_mlqa_train_half, language=_language),
-              lineage="mlqa/dev", hub_dataset="facebook/mlqa",
+              lineage="mlqa/dev",
               description=f"MLQA dev ({_language}), train half of the question ids "
                           "(the eval half is for the MLQA target)",
               part=TRAIN_HALF)

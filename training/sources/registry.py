@@ -37,7 +37,6 @@ class Source:
     part: str | None = None
     labels: tuple[str, ...] = ()  # classification / tagging label names, in id order
     description: str = ""
-    hub_dataset: str | None = None  # a Hugging Face dataset id, for machines with the hub
 
     @property
     def is_english(self) -> bool:

@@ -22,5 +22,5 @@ def read_sst2(path: Path) -> list[PairExample]:
 
 
 register(name="sst2", language="en", family=SENTIMENT, format=Format.CLASSIFICATION, labels=SENTIMENT_LABELS,
-         files=("sst2/train.first4000.tsv",), read_one=read_sst2, lineage="sst2/train", hub_dataset="nyu-mll/glue",
+         files=("sst2/train.first4000.tsv",), read_one=read_sst2, lineage="sst2/train",
          description="SST-2 sentence-level train (LM-BFF split), first 4000 sentences, binary sentiment")

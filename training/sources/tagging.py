@@ -28,11 +28,9 @@ _register = partial(register, format=Format.TAGGING)
 for _language in UDPOS_LANGUAGES:
     _register(name=f"udpos.{_language}", language=_language, family=POS, files=(f"udpos/train-{_language}.tsv",),
               labels=UPOS_TAGS, read_one=partial(read_tagged_conll, tags=UPOS_TAGS), lineage="udpos/train",
-              hub_dataset="universal-dependencies/universal_dependencies",
               description=f"UD v2.5 POS train ({_language}), XTREME preprocessing, UPOS tags")
 
 for _language in PANX_LANGUAGES:
     _register(name=f"panx.{_language}", language=_language, family=NER, files=(f"panx/train-{_language}.tsv",),
               labels=PANX_TAGS, read_one=partial(read_tagged_conll, tags=PANX_TAGS), lineage="panx/train",
-              hub_dataset="unimelb-nlp/wikiann",
               description=f"PAN-X / WikiANN NER train ({_language}), XTREME split, IOB2 PER/ORG/LOC")
