@@ -47,11 +47,15 @@ def test_smoke_sweep_on_the_hub_scores_what_it_scores_on_the_local_layout(tmp_pa
                                        "--set", f"data.cache={tmp_path / 'cache'}")
     assert "data: writing" in done.stdout
     assert sorted(hub) == sorted(local) and len(hub) == 3
+    compared, worst = 0, 0.0
     for name, run in hub.items():
         scores = {k: v for k, v in run.data.metrics.items() if k.startswith(("search/", "lexsim/"))}
         expected = {k: v for k, v in local[name].data.metrics.items() if k.startswith(("search/", "lexsim/"))}
         assert scores.keys() == expected.keys() and scores
-        assert all(abs(scores[k] - expected[k]) <= 1e-6 for k in scores), name
+        compared += len(scores)
+        worst = max(worst, *(abs(scores[k] - expected[k]) for k in scores))
+    print(f"hub vs local: {compared} metrics of {len(hub)} trials, max abs difference {worst}")
+    assert worst <= 1e-6
     assert parent.data.params["data.source"] == "hub"
     assert parent.data.params["data.hub.nyu-mll/glue"].startswith("sha256:")
     manifest = client.download_artifacts(parent.info.run_id, "data-manifest.json", str(tmp_path))
