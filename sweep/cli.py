@@ -223,14 +223,14 @@ def targets(data_root: Optional[Path] = typer.Option(None, help="Default: $XMIX_
 
 def _hub_copies(folders) -> str:
     """The hub datasets behind ``folders``, or why a folder has none (data.source: hub)."""
-    from evaluation.hub import HUB_FILES, NO_HUB_COPY
+    from evaluation.hub import NO_HUB_COPY, bindings_of
 
     said = []
     for folder in sorted(folders):
         if folder in NO_HUB_COPY:
             said.append(f"{folder}/ has no hub copy ({NO_HUB_COPY[folder]}): read from data.root")
             continue
-        bound = [b for _, b in HUB_FILES.items() if b.path.split("/")[0] == folder]
+        bound = bindings_of([folder])
         configs = sorted({(b.dataset, b.config or "default") for b in bound})
         shown = ", ".join(f"{d} {c}" for d, c in configs[:3]) + (f" (+{len(configs) - 3})" if len(configs) > 3 else "")
         said.append(f"{folder}/ <- {shown}" if bound else f"{folder}/ not bound")

@@ -40,7 +40,7 @@ def prepare(
     import training.sources  # noqa: F401  (registration)
     from evaluation.hub.prepare import prepare as write_root
     from evaluation.targets import TARGETS
-    from sweep.data_source import bound_folders, folders_of_source, folders_of_target, hub_bindings
+    from sweep.data_source import bound_folders, folders_of_source, folders_of_target, hub_bindings, mirror_folder
     from training.sources import SOURCES
 
     source_names, target_names = _names(sources), _names(targets)
@@ -55,9 +55,7 @@ def prepare(
         from evaluation.hub import NO_HUB_COPY
 
         folders = set(bound_folders()) | {path for path in NO_HUB_COPY if "/" not in path}
-    mirror = hub_mirror.expanduser().resolve() if hub_mirror else None
-    if mirror is not None and not mirror.is_dir():
-        raise XmixError(f"--hub-mirror: {mirror} is not a folder")
+    mirror = mirror_folder(hub_mirror, "--hub-mirror")
     bindings, unbound = hub_bindings(folders)
     manifest = write_root(to, bindings, mirror=mirror, revisions=_revisions(revision), progress=typer.echo)
     for path, why in unbound.items():

@@ -61,14 +61,14 @@ def hub_bindings(folders) -> tuple[list, dict[str, str]]:
     """The bound files of ``folders`` in registration order, and {folder or file: why} for
     the parts with no hub copy (taken from the local root instead). A folder that is
     neither is bad input that names it."""
-    from evaluation.hub import HUB_FILES, NO_HUB_COPY  # imports datasets: only when the hub is read
+    from evaluation.hub import NO_HUB_COPY, bindings_of  # imports datasets: only when the hub is read
 
     chosen, unbound = [], {}
     for folder in sorted(folders):
         if folder in NO_HUB_COPY:
             unbound[folder] = NO_HUB_COPY[folder]
             continue
-        found = [b for _, b in HUB_FILES.items() if b.path.split("/")[0] == folder]
+        found = bindings_of([folder])
         if not found:
             raise XmixError(f"{folder}/: no hub binding (bound folders: {', '.join(bound_folders())})")
         chosen.extend(found)
@@ -79,7 +79,7 @@ def hub_bindings(folders) -> tuple[list, dict[str, str]]:
 def bound_folders() -> list[str]:
     from evaluation.hub import HUB_FILES
 
-    return sorted({b.path.split("/")[0] for _, b in HUB_FILES.items()})
+    return sorted({binding.folder for _, binding in HUB_FILES.items()})
 
 
 def resolve_data_root(spec) -> Path:
@@ -97,7 +97,7 @@ def resolve_data_root(spec) -> Path:
         return local_root
     from evaluation.hub.prepare import prepare, read_manifest
 
-    mirror = _mirror(data.hub_mirror)
+    mirror = mirror_folder(data.hub_mirror, "data.hub_mirror")
     bindings, unbound = hub_bindings(hub_folders)
     unknown = sorted(set(data.revisions) - {b.dataset for b in bindings})
     if unknown:
@@ -127,10 +127,10 @@ def cache_folder(configured: str | None) -> Path:
     return Path(configured or os.environ.get("XMIX_DATA_CACHE") or DEFAULT_CACHE).expanduser().resolve()
 
 
-def _mirror(configured: str | None) -> Path | None:
+def mirror_folder(configured: str | Path | None, field: str) -> Path | None:
     if configured is None:
         return None
     mirror = Path(configured).expanduser().resolve()
     if not mirror.is_dir():
-        raise XmixError(f"data.hub_mirror: {mirror} is not a folder")
+        raise XmixError(f"{field}: {mirror} is not a folder")
     return mirror

@@ -241,8 +241,9 @@ def build_plan(spec: Spec, *, local: bool | None = None) -> TrialPlan:
     from sweep.confirm import check_confirm  # imports MLflow: only once a spec has parsed
     from sweep.data_source import resolve_data_root
 
-    if not spec.data.resolved_root().is_dir() and spec.data.source == "local":
-        raise _field_error("data.root", f"{spec.data.resolved_root()} is not a folder (set data.root or XMIX_DATA)")
+    local_root = spec.data.resolved_root()
+    if not local_root.is_dir() and spec.data.source == "local":
+        raise _field_error("data.root", f"{local_root} is not a folder (set data.root or XMIX_DATA)")
     check_tracking_uri(spec.tracking_uri())
     root = resolve_data_root(spec)  # from the hub, written once into the local layout, when asked
     _check_model(spec)

@@ -77,9 +77,7 @@ def load_split(dataset: str, config: str | None, split: str, revision: str, mirr
         # datasets words these itself: "BuilderConfig 'x' not found. Available: [...]",
         # 'Unknown split "x". Should be one of [...]'.
         raise XmixError(f"{where(dataset, config, split)}: {str(error).splitlines()[0]}") from None
-    except (FileNotFoundError, ConnectionError, OSError) as error:
-        raise XmixError(f"{where(dataset, config, split)}: cannot load it ({_offline_hint(error)})") from None
-    except Exception as error:  # noqa: BLE001  (datasets raises its own types for hub failures)
+    except Exception as error:  # noqa: BLE001  (missing files, no network, and datasets' own hub errors)
         raise XmixError(f"{where(dataset, config, split)}: cannot load it ({_offline_hint(error)})") from None
     missing = [name for name in features if name not in loaded.column_names]
     if missing:

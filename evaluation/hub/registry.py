@@ -32,6 +32,10 @@ class HubFile:
     exact: bool = True
     note: str = ""  # what differs between the hub's split and the local file, if anything
 
+    @property
+    def folder(self) -> str:
+        return self.path.split("/")[0]
+
 
 HUB_FILES: Registry[HubFile] = Registry("hub file")
 
@@ -43,6 +47,12 @@ NO_HUB_COPY: dict[str, str] = {}
 def register(**fields: Any) -> HubFile:
     binding = HubFile(**fields)
     return HUB_FILES.register(binding.path, binding)
+
+
+def bindings_of(folders) -> list[HubFile]:
+    """The bound files of ``folders``, in registration order."""
+    wanted = set(folders)
+    return [binding for _, binding in HUB_FILES.items() if binding.folder in wanted]
 
 
 def no_hub_copy(path: str, why: str) -> None:

@@ -10,7 +10,7 @@ import sys
 import pytest
 from mlflow.tracking import MlflowClient
 
-from evaluation.hub import HUB_FILES
+from evaluation.hub import bindings_of
 from sweep.data_source import folders_of_source, folders_of_target
 from tests.conftest import DATA_ROOT, PROJECT_ROOT
 from tests.hub_mirror import build_mirror
@@ -37,8 +37,7 @@ def _sweep(folder, *extra):
 
 def test_smoke_sweep_on_the_hub_scores_what_it_scores_on_the_local_layout(tmp_path):
     folders = set().union(*map(folders_of_source, SOURCES), *map(folders_of_target, TARGETS))
-    mirror = build_mirror(DATA_ROOT, tmp_path / "mirror", [b for _, b in HUB_FILES.items()
-                                                            if b.path.split("/")[0] in folders])
+    mirror = build_mirror(DATA_ROOT, tmp_path / "mirror", bindings_of(folders))
     (tmp_path / "local").mkdir()
     (tmp_path / "hub").mkdir()
     _, _, _, local = _sweep(tmp_path / "local")

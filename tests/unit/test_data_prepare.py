@@ -14,17 +14,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evaluation.hub import HUB_FILES
+from evaluation.hub import bindings_of
 from sweep.data_source import folders_of_source, folders_of_target
 from tests.conftest import DATA_ROOT, PROJECT_ROOT
 from tests.hub_mirror import build_mirror
 
 SMOKE_SOURCES = "mnli,squad2,hellaswag,pawsx.de,mlqa.zh"
 SMOKE_TARGETS = "xnli,panx,tatoeba"
-
-
-def _bindings(folders):
-    return [b for _, b in HUB_FILES.items() if b.path.split("/")[0] in folders]
 
 
 def _smoke_folders():
@@ -34,7 +30,7 @@ def _smoke_folders():
 
 @pytest.fixture(scope="module")
 def mirror(tmp_path_factory):
-    return build_mirror(DATA_ROOT, tmp_path_factory.mktemp("hub") / "mirror", _bindings(_smoke_folders()))
+    return build_mirror(DATA_ROOT, tmp_path_factory.mktemp("hub") / "mirror", bindings_of(_smoke_folders()))
 
 
 def xmix(*args, env=None, cwd=PROJECT_ROOT, hub_cache=None):
@@ -59,7 +55,7 @@ def test_prepare_writes_the_smoke_root_with_its_manifest_and_validate_accepts_it
     assert done.returncode == 0, done.stderr
     assert "[1/" in done.stdout and "MANIFEST.json" in done.stdout
     manifest = json.loads((root / "MANIFEST.json").read_text())
-    bindings = {b.path: b for b in _bindings(_smoke_folders())}
+    bindings = {b.path: b for b in bindings_of(_smoke_folders())}
     assert sorted(f["path"] for f in manifest["files"]) == sorted(bindings)
     for entry in manifest["files"]:
         content = (root / entry["path"]).read_bytes()
@@ -118,7 +114,7 @@ def test_a_part_without_a_hub_copy_is_named_and_left_to_the_local_root(mirror, t
 
 def _mnli_mirror(tmp_path: Path, edit) -> Path:
     """A one-dataset mirror (what --sources mnli reads), edited to be wrong in one way."""
-    mirror = build_mirror(DATA_ROOT, tmp_path / "mirror", _bindings(folders_of_source("mnli")))
+    mirror = build_mirror(DATA_ROOT, tmp_path / "mirror", bindings_of(folders_of_source("mnli")))
     (card,) = mirror.glob("*/*/README.md")
     edit(card)
     return mirror

@@ -82,7 +82,7 @@ def test_the_hub_split_writes_the_local_file(key, mirror, tmp_path):
 def test_every_folder_a_source_or_target_reads_is_bound_or_has_no_hub_copy():
     from sweep.data_source import folders_of_source, folders_of_target
 
-    bound = {b.path.split("/")[0] for b in BINDINGS}
+    bound = {b.folder for b in BINDINGS}
     needed = set().union(*(folders_of_source(n) for n in SOURCES.names()),
                          *(folders_of_target(n) for n in TARGETS.names()))
     assert needed - bound - set(NO_HUB_COPY) == set()
